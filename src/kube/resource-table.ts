@@ -1,0 +1,95 @@
+/**
+ * Every kind Bulkhead writes, in one table: it drives the informers (one per kind), the apply order, pruning
+ * (which kinds to list for owned leftovers) and the operator's RBAC in the chart. Pure data; no API calls.
+ */
+export interface ResourceKind {
+  /** apiVersion as written in manifests, e.g. "networking.k8s.io/v1". */
+  readonly apiVersion: string;
+  readonly kind: string;
+  /** The plural resource name used in URLs and RBAC rules. */
+  readonly plural: string;
+  readonly namespaced: boolean;
+  /** Lower applies first. Gaps leave room for new kinds. */
+  readonly applyRank: number;
+  /**
+   * Whether Bulkhead's envelope may lack this kind on a cluster (SealedSecret needs the Sealed Secrets CRD);
+   * an optional kind's informer is started only when the API server serves it.
+   */
+  readonly optional?: boolean;
+}
+
+export const resourceTable = [
+  // The namespace first: everything else but the cluster-scoped objects lives in it.
+  { apiVersion: 'v1', kind: 'Namespace', plural: 'namespaces', namespaced: false, applyRank: 10 },
+  // Lock the namespace down before anything in it could run: deny all traffic, then admission rules.
+  { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', plural: 'networkpolicies', namespaced: true, applyRank: 20 },
+  { apiVersion: 'node.k8s.io/v1', kind: 'RuntimeClass', plural: 'runtimeclasses', namespaced: false, applyRank: 30 },
+  {
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'ValidatingAdmissionPolicyBinding',
+    plural: 'validatingadmissionpolicybindings',
+    namespaced: false,
+    applyRank: 40,
+  },
+  { apiVersion: 'v1', kind: 'ResourceQuota', plural: 'resourcequotas', namespaced: true, applyRank: 50 },
+  { apiVersion: 'v1', kind: 'LimitRange', plural: 'limitranges', namespaced: true, applyRank: 50 },
+  { apiVersion: 'v1', kind: 'ServiceAccount', plural: 'serviceaccounts', namespaced: true, applyRank: 60 },
+  { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', plural: 'roles', namespaced: true, applyRank: 70 },
+  { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', plural: 'rolebindings', namespaced: true, applyRank: 80 },
+  {
+    apiVersion: 'flowcontrol.apiserver.k8s.io/v1',
+    kind: 'FlowSchema',
+    plural: 'flowschemas',
+    namespaced: false,
+    applyRank: 90,
+  },
+  {
+    apiVersion: 'bitnami.com/v1alpha1',
+    kind: 'SealedSecret',
+    plural: 'sealedsecrets',
+    namespaced: true,
+    applyRank: 100,
+    optional: true,
+  },
+] as const satisfies readonly ResourceKind[];
+
+export type ManagedKind = (typeof resourceTable)[number]['kind'];
+
+/**
+ * The RoleBinding that grants the operator the permission ceiling inside an agent namespace. It must exist before
+ * the agent Role: the API server lets a subject create a Role only with permissions it already holds.
+ */
+export const operatorRoleBindingName = 'bulkhead-operator';
+
+/** Minimal shape of any object the table ranks. */
+export interface ObjectIdentity {
+  readonly apiVersion?: string;
+  readonly kind?: string;
+  readonly metadata?: { readonly name?: string; readonly namespace?: string };
+}
+
+export function resourceKindOf(object: ObjectIdentity): ResourceKind {
+  const entry = resourceTable.find((r) => r.kind === object.kind && r.apiVersion === object.apiVersion);
+  if (entry === undefined) {
+    throw new Error(`${object.apiVersion ?? '?'}/${object.kind ?? '?'} is not a kind Bulkhead manages`);
+  }
+  return entry;
+}
+
+/** The apply rank of one object: its kind's rank, except that the operator's RoleBinding precedes every Role. */
+export function applyRankOf(object: ObjectIdentity): number {
+  if (object.kind === 'RoleBinding' && object.metadata?.name === operatorRoleBindingName) {
+    return resourceKindOf({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role' }).applyRank - 5;
+  }
+  return resourceKindOf(object).applyRank;
+}
+
+/** Total order for apply: rank, then kind, namespace and name, so output is deterministic. */
+export function compareForApply(a: ObjectIdentity, b: ObjectIdentity): number {
+  return (
+    applyRankOf(a) - applyRankOf(b) ||
+    (a.kind ?? '').localeCompare(b.kind ?? '') ||
+    (a.metadata?.namespace ?? '').localeCompare(b.metadata?.namespace ?? '') ||
+    (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? '')
+  );
+}

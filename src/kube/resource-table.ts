@@ -88,8 +88,13 @@ export function applyRankOf(object: ObjectIdentity): number {
 export function compareForApply(a: ObjectIdentity, b: ObjectIdentity): number {
   return (
     applyRankOf(a) - applyRankOf(b) ||
-    (a.kind ?? '').localeCompare(b.kind ?? '') ||
-    (a.metadata?.namespace ?? '').localeCompare(b.metadata?.namespace ?? '') ||
-    (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? '')
+    byCodePoint(a.kind ?? '', b.kind ?? '') ||
+    byCodePoint(a.metadata?.namespace ?? '', b.metadata?.namespace ?? '') ||
+    byCodePoint(a.metadata?.name ?? '', b.metadata?.name ?? '')
   );
+}
+
+// Not localeCompare: the order must not depend on the machine's locale.
+function byCodePoint(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -1,0 +1,62 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync, closeSync, openSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** One running component of the control plane; its output goes to <workDir>/<name>.log. */
+export interface Component {
+  readonly name: string;
+  readonly process: ChildProcess;
+  readonly logPath: string;
+  /** Resolves when the process has exited. */
+  readonly exited: Promise<void>;
+}
+
+/** File in the work directory listing every process group the reaper must kill if the runner dies. */
+export const pidFileName = 'pids';
+
+export function startComponent(workDir: string, name: string, binary: string, args: readonly string[]): Component {
+  const logPath = join(workDir, `${name}.log`);
+  const log = openSync(logPath, 'a');
+  // detached: its own process group, so teardown and the reaper can kill it with everything it started.
+  const child = spawn(binary, args, { cwd: workDir, detached: true, stdio: ['ignore', log, log] });
+  closeSync(log);
+  if (child.pid !== undefined) appendFileSync(join(workDir, pidFileName), `${child.pid}\n`);
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.once('error', () => resolve());
+  });
+  return { name, process: child, logPath, exited };
+}
+
+/** The last lines of a component's log, for error messages that explain why it did not come up. */
+export function logTail(component: Component, lines = 30): string {
+  try {
+    return readFileSync(component.logPath, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch (error) {
+    return `(no log: ${(error as Error).message})`;
+  }
+}
+
+/** SIGTERM the component's process group, then SIGKILL it if it has not exited after the grace period. */
+export async function stopComponent(component: Component, graceMs = 10_000): Promise<void> {
+  const pid = component.process.pid;
+  if (pid === undefined || component.process.exitCode !== null || component.process.signalCode !== null) return;
+  signalGroup(pid, 'SIGTERM');
+  const timedOut = await Promise.race([
+    component.exited.then(() => false),
+    new Promise<boolean>((resolve) => setTimeout(() => resolve(true), graceMs).unref()),
+  ]);
+  if (timedOut) {
+    signalGroup(pid, 'SIGKILL');
+    await component.exited;
+  }
+}
+
+export function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch (error) {
+    // ESRCH: the group is already gone, which is what we wanted.
+    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+  }
+}

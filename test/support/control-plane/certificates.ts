@@ -10,6 +10,9 @@ export interface ControlPlaneCertificates {
   readonly servingKey: string;
   readonly adminCert: string;
   readonly adminKey: string;
+  /** kube-controller-manager's own identity, so its controllers act as themselves, as in a real cluster. */
+  readonly controllerManagerCert: string;
+  readonly controllerManagerKey: string;
   readonly serviceAccountKey: string;
   readonly serviceAccountPublicKey: string;
 }
@@ -42,6 +45,10 @@ export function createCertificates(dir: string): ControlPlaneCertificates {
   openssl(dir, 'x509', '-req', '-in', 'admin.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial',
     '-out', 'admin.crt', '-days', '2', '-extfile', 'client.ext');
 
+  openssl(dir, 'req', ...ec, '-keyout', 'kcm.key', '-out', 'kcm.csr', '-subj', '/CN=system:kube-controller-manager');
+  openssl(dir, 'x509', '-req', '-in', 'kcm.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial',
+    '-out', 'kcm.crt', '-days', '2', '-extfile', 'client.ext');
+
   openssl(dir, 'genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', 'sa.key');
   openssl(dir, 'pkey', '-in', 'sa.key', '-pubout', '-out', 'sa.pub');
 
@@ -52,6 +59,8 @@ export function createCertificates(dir: string): ControlPlaneCertificates {
     servingKey: path('serving.key'),
     adminCert: path('admin.crt'),
     adminKey: path('admin.key'),
+    controllerManagerCert: path('kcm.crt'),
+    controllerManagerKey: path('kcm.key'),
     serviceAccountKey: path('sa.key'),
     serviceAccountPublicKey: path('sa.pub'),
   };

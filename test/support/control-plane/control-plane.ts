@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createCertificates, type ControlPlaneCertificates } from './certificates.ts';
-import { writeAdminKubeconfig } from './kubeconfig.ts';
+import { writeKubeconfig } from './kubeconfig.ts';
 import { freePort } from './ports.ts';
 import { logTail, startComponent, stopComponent, type Component } from './processes.ts';
 import { probe, waitUntil } from './readiness.ts';
@@ -121,17 +121,25 @@ async function startApiserver(
 
 async function startControllerManager(
   workDir: string,
-  kubeconfigPath: string,
+  server: string,
   certs: ControlPlaneCertificates,
 ): Promise<Component> {
   const port = await freePort();
+  const kubeconfigPath = join(workDir, 'kube-controller-manager.kubeconfig');
+  writeKubeconfig(kubeconfigPath, server, 'system:kube-controller-manager', {
+    caCert: certs.caCert,
+    clientCert: certs.controllerManagerCert,
+    clientKey: certs.controllerManagerKey,
+  });
   const component = startComponent(workDir, 'kube-controller-manager', controlPlaneBinaries().kubeControllerManager, [
     `--kubeconfig=${kubeconfigPath}`,
     `--authentication-kubeconfig=${kubeconfigPath}`,
     `--authorization-kubeconfig=${kubeconfigPath}`,
     `--service-account-private-key-file=${certs.serviceAccountKey}`,
     `--root-ca-file=${certs.caCert}`,
-    '--use-service-account-credentials=false',
+    // Each controller acts as its own ServiceAccount (generic-garbage-collector, namespace-controller, ...), as in
+    // a real cluster, so admission policies that exempt them are tested for real.
+    '--use-service-account-credentials=true',
     '--leader-elect=false',
     '--bind-address=127.0.0.1',
     `--secure-port=${port}`,
@@ -178,8 +186,12 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
     started.push(apiserver.component);
     progress(`kube-apiserver v${bins.kubernetesVersion} ready at ${apiserver.server} (${elapsed()})`);
     const kubeconfigPath = join(workDir, 'kubeconfig');
-    writeAdminKubeconfig(kubeconfigPath, apiserver.server, certs);
-    started.push(await startControllerManager(workDir, kubeconfigPath, certs));
+    writeKubeconfig(kubeconfigPath, apiserver.server, 'bulkhead-test-admin', {
+      caCert: certs.caCert,
+      clientCert: certs.adminCert,
+      clientKey: certs.adminKey,
+    });
+    started.push(await startControllerManager(workDir, apiserver.server, certs));
     progress(`kube-controller-manager ready (${elapsed()})`);
     return { server: apiserver.server, kubeconfigPath, workDir, kubernetesVersion: bins.kubernetesVersion, stop };
   } catch (error) {

@@ -3,11 +3,12 @@ import { stringify } from 'yaml';
 
 const b64 = (path: string): string => readFileSync(path).toString('base64');
 
-/** Writes a kubeconfig for the admin user with the CA and client certificate embedded. */
-export function writeAdminKubeconfig(
+/** Writes a kubeconfig for one client certificate (the admin's, the controller manager's), everything embedded. */
+export function writeKubeconfig(
   path: string,
   server: string,
-  files: { caCert: string; adminCert: string; adminKey: string },
+  user: string,
+  files: { caCert: string; clientCert: string; clientKey: string },
 ): void {
   const kubeconfig = {
     apiVersion: 'v1',
@@ -15,11 +16,11 @@ export function writeAdminKubeconfig(
     clusters: [{ name: 'bulkhead-test', cluster: { server, 'certificate-authority-data': b64(files.caCert) } }],
     users: [
       {
-        name: 'bulkhead-test-admin',
-        user: { 'client-certificate-data': b64(files.adminCert), 'client-key-data': b64(files.adminKey) },
+        name: user,
+        user: { 'client-certificate-data': b64(files.clientCert), 'client-key-data': b64(files.clientKey) },
       },
     ],
-    contexts: [{ name: 'bulkhead-test', context: { cluster: 'bulkhead-test', user: 'bulkhead-test-admin' } }],
+    contexts: [{ name: 'bulkhead-test', context: { cluster: 'bulkhead-test', user } }],
     'current-context': 'bulkhead-test',
   };
   writeFileSync(path, stringify(kubeconfig), { mode: 0o600 });

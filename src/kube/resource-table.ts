@@ -16,32 +16,49 @@ export interface ResourceKind {
    * an optional kind's informer is started only when the API server serves it.
    */
   readonly optional?: boolean;
+  /**
+   * What the operator may do to this kind, and nothing more: the chart's ClusterRole is generated from it. Server-side
+   * apply needs patch (and create for a new object); pruning needs delete; the informers need list and watch.
+   */
+  readonly operatorVerbs: readonly string[];
 }
+
+const applyAndPrune = ['get', 'list', 'watch', 'create', 'patch', 'delete'] as const;
 
 export const resourceTable = [
   // The namespace first: everything else but the cluster-scoped objects lives in it.
-  { apiVersion: 'v1', kind: 'Namespace', plural: 'namespaces', namespaced: false, applyRank: 10 },
+  // Never deleted by the operator: garbage collection removes a Delete-policy namespace after its AgentPolicy.
+  {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    plural: 'namespaces',
+    namespaced: false,
+    applyRank: 10,
+    operatorVerbs: ['get', 'list', 'watch', 'create', 'patch'],
+  },
   // Lock the namespace down before anything in it could run: deny all traffic, then admission rules.
-  { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', plural: 'networkpolicies', namespaced: true, applyRank: 20 },
-  { apiVersion: 'node.k8s.io/v1', kind: 'RuntimeClass', plural: 'runtimeclasses', namespaced: false, applyRank: 30 },
+  { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', plural: 'networkpolicies', namespaced: true, applyRank: 20, operatorVerbs: applyAndPrune },
+  { apiVersion: 'node.k8s.io/v1', kind: 'RuntimeClass', plural: 'runtimeclasses', namespaced: false, applyRank: 30, operatorVerbs: applyAndPrune },
   {
     apiVersion: 'admissionregistration.k8s.io/v1',
     kind: 'ValidatingAdmissionPolicyBinding',
     plural: 'validatingadmissionpolicybindings',
     namespaced: false,
     applyRank: 40,
+    operatorVerbs: applyAndPrune,
   },
-  { apiVersion: 'v1', kind: 'ResourceQuota', plural: 'resourcequotas', namespaced: true, applyRank: 50 },
-  { apiVersion: 'v1', kind: 'LimitRange', plural: 'limitranges', namespaced: true, applyRank: 50 },
-  { apiVersion: 'v1', kind: 'ServiceAccount', plural: 'serviceaccounts', namespaced: true, applyRank: 60 },
-  { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', plural: 'roles', namespaced: true, applyRank: 70 },
-  { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', plural: 'rolebindings', namespaced: true, applyRank: 80 },
+  { apiVersion: 'v1', kind: 'ResourceQuota', plural: 'resourcequotas', namespaced: true, applyRank: 50, operatorVerbs: applyAndPrune },
+  { apiVersion: 'v1', kind: 'LimitRange', plural: 'limitranges', namespaced: true, applyRank: 50, operatorVerbs: applyAndPrune },
+  { apiVersion: 'v1', kind: 'ServiceAccount', plural: 'serviceaccounts', namespaced: true, applyRank: 60, operatorVerbs: applyAndPrune },
+  { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', plural: 'roles', namespaced: true, applyRank: 70, operatorVerbs: applyAndPrune },
+  { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', plural: 'rolebindings', namespaced: true, applyRank: 80, operatorVerbs: applyAndPrune },
   {
     apiVersion: 'flowcontrol.apiserver.k8s.io/v1',
     kind: 'FlowSchema',
     plural: 'flowschemas',
     namespaced: false,
     applyRank: 90,
+    operatorVerbs: applyAndPrune,
   },
   {
     apiVersion: 'bitnami.com/v1alpha1',
@@ -50,6 +67,7 @@ export const resourceTable = [
     namespaced: true,
     applyRank: 100,
     optional: true,
+    operatorVerbs: applyAndPrune,
   },
 ] as const satisfies readonly ResourceKind[];
 
@@ -97,4 +115,10 @@ export function compareForApply(a: ObjectIdentity, b: ObjectIdentity): number {
 // Not localeCompare: the order must not depend on the machine's locale.
 function byCodePoint(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The API group of an apiVersion ("" for the core group): what RBAC rules and admission rules name. */
+export function apiGroupOf(apiVersion: string): string {
+  const slash = apiVersion.indexOf('/');
+  return slash === -1 ? '' : apiVersion.slice(0, slash);
 }

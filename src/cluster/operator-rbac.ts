@@ -1,0 +1,85 @@
+/**
+ * The operator's own identity and permissions, generated from the resource table so they can never drift from what
+ * the controller actually writes. Least privilege: exact verbs per kind, no wildcards, no `escalate` and no
+ * `impersonate`; `bind` only on the named ClusterRoles. The permission ceiling itself is not granted cluster-wide:
+ * the operator binds itself to it inside each agent namespace (RoleBinding bulkhead-operator) before writing the
+ * agent Role there.
+ */
+import { group, plural } from '../api/v1alpha1/well-known.ts';
+import { apiGroupOf, resourceTable } from '../kube/resource-table.ts';
+
+export interface OperatorRbacOptions {
+  readonly operatorNamespace: string;
+  readonly operatorServiceAccount: string;
+  readonly ceilingClusterRole: string;
+  readonly bindableClusterRoles: readonly string[];
+  /** Name of the operator's ClusterRole, ClusterRoleBinding and leader-election Role. */
+  readonly name: string;
+}
+
+interface Rule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+  resourceNames?: string[];
+}
+
+const labels = { 'app.kubernetes.io/name': 'bulkhead', 'app.kubernetes.io/component': 'operator' };
+
+export function operatorClusterRoleRules(options: OperatorRbacOptions): Rule[] {
+  const envelope: Rule[] = resourceTable.map((r) => ({
+    apiGroups: [apiGroupOf(r.apiVersion)],
+    resources: [r.plural],
+    verbs: [...r.operatorVerbs],
+  }));
+  return [
+    { apiGroups: [group], resources: [plural], verbs: ['get', 'list', 'watch', 'patch', 'update'] },
+    { apiGroups: [group], resources: [`${plural}/status`], verbs: ['get', 'patch', 'update'] },
+    // Setting blockOwnerDeletion on children needs update on the owner's finalizers subresource.
+    { apiGroups: [group], resources: [`${plural}/finalizers`], verbs: ['update'] },
+    ...envelope,
+    // Reads the ceiling to validate rules against it; binds only the ceiling (to itself) and the bindable roles.
+    { apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles'], verbs: ['get'], resourceNames: [options.ceilingClusterRole] },
+    {
+      apiGroups: ['rbac.authorization.k8s.io'],
+      resources: ['clusterroles'],
+      verbs: ['bind'],
+      resourceNames: [...new Set([options.ceilingClusterRole, ...options.bindableClusterRoles])].sort(),
+    },
+    { apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
+  ];
+}
+
+/** ServiceAccount, ClusterRole, ClusterRoleBinding, and the leader-election Role and RoleBinding in its namespace. */
+export function operatorRbac(options: OperatorRbacOptions): object[] {
+  const subject = { kind: 'ServiceAccount', name: options.operatorServiceAccount, namespace: options.operatorNamespace };
+  const rbacApi = 'rbac.authorization.k8s.io/v1';
+  return [
+    {
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name: options.operatorServiceAccount, namespace: options.operatorNamespace, labels },
+    },
+    { apiVersion: rbacApi, kind: 'ClusterRole', metadata: { name: options.name, labels }, rules: operatorClusterRoleRules(options) },
+    {
+      apiVersion: rbacApi,
+      kind: 'ClusterRoleBinding',
+      metadata: { name: options.name, labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: options.name },
+      subjects: [subject],
+    },
+    {
+      apiVersion: rbacApi,
+      kind: 'Role',
+      metadata: { name: `${options.name}-leader-election`, namespace: options.operatorNamespace, labels },
+      rules: [{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] }],
+    },
+    {
+      apiVersion: rbacApi,
+      kind: 'RoleBinding',
+      metadata: { name: `${options.name}-leader-election`, namespace: options.operatorNamespace, labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: `${options.name}-leader-election` },
+      subjects: [subject],
+    },
+  ];
+}

@@ -1,0 +1,51 @@
+/** Condition types an AgentPolicy reports in status.conditions; Ready summarises the others. */
+export const conditionTypes = {
+  ready: 'Ready',
+  namespaceReady: 'NamespaceReady',
+  sandboxEnforced: 'SandboxEnforced',
+  networkIsolated: 'NetworkIsolated',
+  accessControlled: 'AccessControlled',
+  secretsSynced: 'SecretsSynced',
+} as const;
+export type ConditionType = (typeof conditionTypes)[keyof typeof conditionTypes];
+
+/** Every condition type, Ready first: the order status lists them in. */
+export const allConditionTypes: readonly ConditionType[] = Object.values(conditionTypes);
+
+export const conditionStatuses = ['True', 'False', 'Unknown'] as const;
+export type ConditionStatus = (typeof conditionStatuses)[number];
+
+/** CamelCase reasons (the API convention: machine-readable, stable, one word). */
+export const conditionReasons = {
+  /** Everything the condition covers is applied and matches the spec. */
+  reconciled: 'Reconciled',
+  /** Work is in flight (first apply, a retry after a transient error). */
+  progressing: 'Progressing',
+  /** The spec breaks a rule the API server could not check; nothing was applied. */
+  invalidSpec: 'InvalidSpec',
+  /** A namespace of that name exists and is not ours (no bulkhead.dev/adopt annotation naming this policy). */
+  namespaceConflict: 'NamespaceConflict',
+  /** A managed RuntimeClass of that name exists with another handler, or is not ours. */
+  runtimeClassConflict: 'RuntimeClassConflict',
+  /** An External RuntimeClass named by the policy does not exist on the cluster. */
+  runtimeClassNotFound: 'RuntimeClassNotFound',
+  /** sandbox.enforcement is Disabled: no admission binding. */
+  enforcementDisabled: 'EnforcementDisabled',
+  /** sandbox.enforcement is Audit: violations are reported, not denied. */
+  auditOnly: 'AuditOnly',
+  /** The permission ceiling ClusterRole is missing or the rules exceed it. */
+  ceilingExceeded: 'CeilingExceeded',
+  /** The SealedSecret CRD is not served: the Sealed Secrets controller is not installed. */
+  sealedSecretsUnavailable: 'SealedSecretsUnavailable',
+  /** The Sealed Secrets controller reported it could not unseal a secret. */
+  unsealFailed: 'UnsealFailed',
+  /** The policy has no secrets: nothing to sync. */
+  noSecrets: 'NoSecrets',
+  /** The API server refused a write (the message names the object and the error). */
+  applyFailed: 'ApplyFailed',
+  /** A dependency condition is not yet True (Ready waits for the others). */
+  dependencyNotReady: 'DependencyNotReady',
+  /** The policy is being deleted. */
+  terminating: 'Terminating',
+} as const;
+export type ConditionReason = (typeof conditionReasons)[keyof typeof conditionReasons];

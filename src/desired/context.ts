@@ -1,0 +1,34 @@
+import type { IIoK8sApimachineryPkgApisMetaV1ObjectMeta as ObjectMeta } from '@kubernetes-models/apimachinery/apis/meta/v1/ObjectMeta';
+import type { IIoK8sApimachineryPkgApisMetaV1OwnerReference as OwnerReference } from '@kubernetes-models/apimachinery/apis/meta/v1/OwnerReference';
+import type { AgentPolicy } from '../api/v1alpha1/schema.ts';
+import type { OperatorConfig } from '../config.ts';
+
+/** What every builder of one policy's envelope shares, computed once per desiredState call. */
+export interface DesiredContext {
+  readonly policy: AgentPolicy;
+  readonly config: OperatorConfig;
+  /** The agent namespace (spec.namespace.name or agent-<name>). */
+  readonly namespace: string;
+  readonly labels: Readonly<Record<string, string>>;
+  /** The controller ownerReference, or none when rendering a policy without a UID (see desired-state.ts). */
+  readonly owner: OwnerReference | undefined;
+}
+
+/** Metadata of an owned object: the managed labels, and the policy as controlling owner. */
+export function ownedMeta(context: DesiredContext, name: string, namespace?: string): ObjectMeta {
+  return {
+    name,
+    ...(namespace === undefined ? {} : { namespace }),
+    labels: { ...context.labels },
+    ...(context.owner === undefined ? {} : { ownerReferences: [{ ...context.owner }] }),
+  };
+}
+
+/** Metadata of a shared object (the managed RuntimeClass): the policy is one owner among several, not the controller. */
+export function sharedMeta(context: DesiredContext, name: string): ObjectMeta {
+  return {
+    name,
+    labels: { ...context.labels },
+    ...(context.owner === undefined ? {} : { ownerReferences: [{ ...context.owner, controller: false }] }),
+  };
+}

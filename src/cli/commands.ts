@@ -1,4 +1,7 @@
 import type { Command } from './command.ts';
+import { crdCommand } from './crd.ts';
+import { renderCommand } from './render.ts';
+import { validateCommand } from './validate.ts';
 
 /** Every subcommand, in the order `bulkhead --help` lists them. */
-export const commands: readonly Command[] = [];
+export const commands: readonly Command[] = [renderCommand, validateCommand, crdCommand];

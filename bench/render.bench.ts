@@ -18,7 +18,7 @@ const samples = ['typical', 'maximal', 'ipv6', 'secrets'].map((name) =>
 // Distinct policies: each sample renamed, with its own namespace and RuntimeClass where it names them.
 const yamlStream = Array.from({ length: count }, (_, i) =>
   (samples[i % samples.length] ?? '')
-    .replace(/^  name: [a-z-]+$/m, `  name: bench-${i}`)
+    .replace(/^ {2}name: [a-z-]+$/m, `  name: bench-${i}`)
     .replace(/name: agents-maximal/, `name: agents-bench-${i}`)
     .replace(/name: gvisor-maximal/, `name: gvisor-bench-${i}`),
 ).join('\n---\n');

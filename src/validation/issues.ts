@@ -33,7 +33,7 @@ export function issuesFromZod(error: z.ZodError): ValidationIssue[] {
       const message = best?.message ?? 'has the wrong type';
       return [{ path: formatPath([...issue.path, ...(best?.path ?? [])]), message }];
     }
-    if (issue.code === 'invalid_type' && issue.input === undefined) {
+    if (issue.code === 'invalid_type' && issue.message.endsWith('received undefined')) {
       return [{ path: formatPath(issue.path), message: 'required field is missing' }];
     }
     return [{ path: formatPath(issue.path), message: issue.message }];

@@ -372,7 +372,7 @@ const policyRule = field(
     ]),
     resourceNames: boundedList(str('A resource name.', 253), 'Restricts the rule to objects of these names.', 32).optional(),
     nonResourceURLs: field(
-      z.array(z.string().max(253)).max(16).optional(),
+      z.array(str('A non-resource URL.', 253)).max(16).optional(),
       'Not allowed: a Role cannot carry nonResourceURLs. Present only to reject it with a clear message.',
     ),
   }),

@@ -17,6 +17,11 @@ export interface Observed {
   readonly status: ConditionStatus;
   readonly reason: string;
   readonly message: string;
+  /**
+   * The status is what the spec asks for, even though it is not True (SandboxEnforced=False, AuditOnly, when
+   * sandbox.enforcement is Audit): it reports the fact without holding Ready back.
+   */
+  readonly intended?: boolean;
 }
 
 /** Observations for every aspect but Ready; a missing one is Unknown. */
@@ -29,7 +34,7 @@ export function summarise(observations: Observations): Observed {
   const aspects = allConditionTypes.filter((t): t is Exclude<ConditionType, 'Ready'> => t !== conditionTypes.ready);
   const blocking = aspects
     .map((type) => ({ type, observed: observations[type] ?? unknown }))
-    .filter(({ observed }) => observed.status !== 'True');
+    .filter(({ observed }) => observed.status !== 'True' && observed.intended !== true);
   const first = blocking[0];
   if (first === undefined) {
     return { status: 'True', reason: conditionReasons.reconciled, message: 'the isolation envelope is in place' };

@@ -32,6 +32,14 @@ describe('condition computation', () => {
     assert.equal(ready.message, 'NamespaceReady: creating');
   });
 
+  test('an intended False (audit mode) is reported but does not hold Ready back', () => {
+    const ready = summarise({
+      ...allTrue,
+      SandboxEnforced: { status: 'False', reason: 'AuditOnly', message: 'violations are audited', intended: true },
+    });
+    assert.equal(ready.status, 'True');
+  });
+
   test('a missing observation is Unknown, so Ready is Unknown', () => {
     const { SecretsSynced: _omitted, ...rest } = allTrue;
     const ready = summarise(rest);

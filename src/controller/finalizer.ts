@@ -1,0 +1,85 @@
+/**
+ * Deletion. The finalizer holds the AgentPolicy until its namespace is released when deletionPolicy is Retain:
+ * Bulkhead's labels and the ownerReference come off (so garbage collection keeps the namespace and its data), the
+ * Pod Security labels and the user's own labels and annotations stay. Everything else is left to garbage collection.
+ */
+import type { Logger } from 'pino';
+import { agentNamespaceName } from '../api/v1alpha1/defaults.ts';
+import { parseAgentPolicy } from '../validation/validate.ts';
+import { isOwnedBy } from './ownership.ts';
+import type { ClusterReader, ClusterWriter, KubeObject } from './ports.ts';
+
+export const finalizerName = 'bulkhead.dev/finalizer';
+
+const podSecurityLabelPrefix = 'pod-security.kubernetes.io/';
+
+interface RawNamespaceSpec {
+  readonly name?: string;
+  readonly deletionPolicy?: string;
+  readonly labels?: Record<string, string>;
+  readonly annotations?: Record<string, string>;
+}
+
+/** What deletion needs, read even from a policy that no longer validates (it must still be deletable). */
+function deletionIntent(raw: KubeObject): { namespace: string; retain: boolean; labels: Record<string, string>; annotations: Record<string, string> } {
+  const parsed = parseAgentPolicy(raw);
+  if (parsed.ok) {
+    const ns = parsed.policy.spec.namespace;
+    return {
+      namespace: agentNamespaceName(parsed.policy),
+      retain: ns.deletionPolicy === 'Retain',
+      labels: { ...(ns.labels ?? {}) },
+      annotations: { ...(ns.annotations ?? {}) },
+    };
+  }
+  const ns = ((raw['spec'] as { namespace?: RawNamespaceSpec } | undefined)?.namespace ?? {}) as RawNamespaceSpec;
+  return {
+    namespace: ns.name ?? `agent-${raw.metadata.name}`,
+    retain: ns.deletionPolicy === 'Retain',
+    labels: { ...(ns.labels ?? {}) },
+    annotations: { ...(ns.annotations ?? {}) },
+  };
+}
+
+export async function finalizePolicy(
+  raw: KubeObject,
+  deps: { reader: ClusterReader; writer: ClusterWriter },
+  log: Logger,
+): Promise<void> {
+  const finalizers = raw.metadata.finalizers ?? [];
+  if (!finalizers.includes(finalizerName)) return;
+  const intent = deletionIntent(raw);
+  if (intent.retain) await releaseNamespace(raw, intent, deps, log);
+  await deps.writer.setPolicyFinalizers(raw, finalizers.filter((f) => f !== finalizerName));
+  log.info({ deletionPolicy: intent.retain ? 'Retain' : 'Delete' }, 'finalized');
+}
+
+async function releaseNamespace(
+  raw: KubeObject,
+  intent: ReturnType<typeof deletionIntent>,
+  deps: { reader: ClusterReader; writer: ClusterWriter },
+  log: Logger,
+): Promise<void> {
+  const uid = raw.metadata.uid ?? '';
+  const ref = { apiVersion: 'v1', kind: 'Namespace', name: intent.namespace };
+  const live = deps.reader.cached(ref) ?? (await deps.reader.read(ref));
+  if (live === undefined || !isOwnedBy(live, uid)) return;
+  const podSecurity = Object.fromEntries(
+    Object.entries(live.metadata.labels ?? {}).filter(([key]) => key.startsWith(podSecurityLabelPrefix)),
+  );
+  // Server-side apply drops every field Bulkhead applied before and leaves out now: its labels and ownerReference.
+  const released = await deps.writer.apply({
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: {
+      name: intent.namespace,
+      labels: { ...intent.labels, ...podSecurity },
+      ...(Object.keys(intent.annotations).length === 0 ? {} : { annotations: intent.annotations }),
+    },
+  });
+  if (isOwnedBy(released, uid)) await deps.writer.removeOwnerReference(released, uid);
+  await deps.writer
+    .recordEvent(raw, 'Normal', 'NamespaceRetained', `namespace ${intent.namespace} released and kept (deletionPolicy Retain)`)
+    .catch((error: unknown) => log.warn({ err: (error as Error).message }, 'could not record event'));
+  log.info({ namespace: intent.namespace }, 'namespace released and retained');
+}

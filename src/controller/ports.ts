@@ -1,0 +1,74 @@
+import type { PolicyRule } from '../api/v1alpha1/ceiling.ts';
+
+/**
+ * What the reconciler needs from the cluster, as two narrow interfaces. src/kube/ implements them over informer
+ * caches and the API server; the reconciler stays free of client code, and reads come from the cache.
+ */
+export interface ObjectMeta {
+  readonly name: string;
+  readonly namespace?: string;
+  readonly uid?: string;
+  readonly generation?: number;
+  readonly resourceVersion?: string;
+  readonly deletionTimestamp?: string | Date;
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly annotations?: Readonly<Record<string, string>>;
+  readonly finalizers?: readonly string[];
+  readonly ownerReferences?: readonly {
+    readonly apiVersion: string;
+    readonly kind: string;
+    readonly name: string;
+    readonly uid: string;
+    readonly controller?: boolean;
+  }[];
+}
+
+export interface KubeObject {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly metadata: ObjectMeta;
+  readonly [field: string]: unknown;
+}
+
+/** Identifies one object. */
+export interface ObjectRef {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly name: string;
+  readonly namespace?: string;
+}
+
+export interface ClusterReader {
+  /** The AgentPolicy as cached (raw, unvalidated), or undefined when it is gone. */
+  policy(name: string): KubeObject | undefined;
+  /** One Bulkhead-labelled object from the cache. */
+  cached(ref: ObjectRef): KubeObject | undefined;
+  /** Every cached Bulkhead-labelled object that names the policy UID in its ownerReferences. */
+  ownedBy(policyUid: string): KubeObject[];
+  /** Whether the API server serves this kind (SealedSecret needs the Sealed Secrets CRD). */
+  serves(apiVersion: string, kind: string): boolean;
+  /** A live read of any object, bypassing the cache (objects Bulkhead does not label: a foreign namespace). */
+  read(ref: ObjectRef): Promise<KubeObject | undefined>;
+  /** The rules of a ClusterRole (the permission ceiling), or undefined when it does not exist. */
+  clusterRoleRules(name: string): Promise<readonly PolicyRule[] | undefined>;
+}
+
+export interface ClusterWriter {
+  /** Server-side apply with force; `fieldManager` defaults to "bulkhead". Resolves to the stored object. */
+  apply(object: KubeObject, fieldManager?: string): Promise<KubeObject>;
+  /** Deletes exactly the observed object (UID precondition). */
+  delete(object: KubeObject): Promise<void>;
+  /** Removes one ownerReference (by UID) from a shared object, guarded by its resourceVersion. */
+  removeOwnerReference(object: KubeObject, ownerUid: string): Promise<void>;
+  /** Replaces the policy's finalizers, guarded by its resourceVersion. */
+  setPolicyFinalizers(policy: KubeObject, finalizers: readonly string[]): Promise<void>;
+  /** Writes the status subresource. */
+  writePolicyStatus(policy: KubeObject, status: Record<string, unknown>): Promise<void>;
+  /** Records a Kubernetes Event about the policy. */
+  recordEvent(policy: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void>;
+}
+
+export function refOf(object: KubeObject): ObjectRef {
+  const { name, namespace } = object.metadata;
+  return { apiVersion: object.apiVersion, kind: object.kind, name, ...(namespace === undefined ? {} : { namespace }) };
+}

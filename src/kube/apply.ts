@@ -43,6 +43,8 @@ export function applyPayload<T extends ApplyObject>(desired: T): T {
 export interface ApplyOptions {
   /** Server-side dry run: validate and default without persisting. */
   readonly dryRun?: boolean;
+  /** Default "bulkhead"; a shared object is applied by each policy as its own manager (see apply-envelope.ts). */
+  readonly fieldManager?: string;
 }
 
 /** Server-side apply `desired` with force; resolves to the object as stored. */
@@ -54,7 +56,7 @@ export async function serverSideApply<T extends ApplyObject>(api: ObjectWriter, 
       applyPayload(desired) as unknown as KubernetesObject,
       undefined,
       options.dryRun === true ? 'All' : undefined,
-      fieldManager,
+      options.fieldManager ?? fieldManager,
       true,
       PatchStrategy.ServerSideApply,
     ),

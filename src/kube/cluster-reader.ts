@@ -1,0 +1,68 @@
+/**
+ * The reconciler's reads (ClusterReader): the informer caches for everything Bulkhead labels, live reads for the few
+ * objects it does not (a foreign namespace, an External RuntimeClass, the ceiling ClusterRole).
+ */
+import * as k8s from '@kubernetes/client-node';
+import type { PolicyRule } from '../api/v1alpha1/ceiling.ts';
+import type { ClusterReader, KubeObject, ObjectRef } from '../controller/ports.ts';
+import { isNotFound, kubeCall } from './errors.ts';
+import type { Informer } from './informer.ts';
+import type { OwnerIndex } from './owner-index.ts';
+import { usePlainJson } from './raw-serialization.ts';
+
+export interface ReaderSources {
+  readonly policies: Informer;
+  /** One informer per served kind of the resource table, keyed by "apiVersion/kind". */
+  readonly owned: ReadonlyMap<string, Informer>;
+  readonly ownerIndex: OwnerIndex;
+  readonly objects: k8s.KubernetesObjectApi;
+  readonly rbac: k8s.RbacAuthorizationV1Api;
+}
+
+export const kindKey = (apiVersion: string, kind: string): string => `${apiVersion}/${kind}`;
+
+export function clusterReader(sources: ReaderSources): ClusterReader {
+  return {
+    policy: (name) => sources.policies.get(name) as KubeObject | undefined,
+
+    cached: (ref) => sources.owned.get(kindKey(ref.apiVersion, ref.kind))?.get(ref.name, ref.namespace) as KubeObject | undefined,
+
+    ownedBy: (uid) => sources.ownerIndex.ownedBy(uid) as KubeObject[],
+
+    serves: (apiVersion, kind) => sources.owned.has(kindKey(apiVersion, kind)),
+
+    async read(ref: ObjectRef) {
+      usePlainJson(ref.apiVersion, ref.kind);
+      const header = {
+        apiVersion: ref.apiVersion,
+        kind: ref.kind,
+        metadata: { name: ref.name, ...(ref.namespace === undefined ? {} : { namespace: ref.namespace }) },
+      };
+      try {
+        return (await kubeCall({ verb: 'get', kind: ref.kind, namespace: ref.namespace, name: ref.name }, () =>
+          sources.objects.read(header),
+        )) as unknown as KubeObject;
+      } catch (error) {
+        if (isNotFound(error)) return undefined;
+        throw error;
+      }
+    },
+
+    async clusterRoleRules(name) {
+      try {
+        const role = await kubeCall({ verb: 'get', kind: 'ClusterRole', name }, () => sources.rbac.readClusterRole({ name }));
+        return (role.rules ?? []).map(
+          (r): PolicyRule => ({
+            apiGroups: r.apiGroups ?? [],
+            resources: r.resources ?? [],
+            verbs: r.verbs,
+            ...(r.resourceNames === undefined ? {} : { resourceNames: r.resourceNames }),
+          }),
+        );
+      } catch (error) {
+        if (isNotFound(error)) return undefined;
+        throw error;
+      }
+    },
+  };
+}

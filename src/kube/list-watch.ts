@@ -1,0 +1,86 @@
+/**
+ * The real `ListWatchSource` for one kind: paginated list through KubernetesObjectApi (plain JSON, see
+ * raw-serialization.ts) and a watch through client-node's `Watch`, across all namespaces.
+ *
+ * client-node 2.0.1's `Watch` arms a 30 s timer that aborts the request with a TimeoutError; it is reset on every
+ * chunk received, so it is an inactivity timeout. An idle watch (no events, and the API server's bookmarks come
+ * about once a minute) would be aborted and re-established every 30 s. We therefore ask the server to end the watch
+ * itself (`timeoutSeconds`, randomised between 5 and 10 minutes like client-go) and raise the client's inactivity
+ * timeout above that. The field is TypeScript-private in 2.0.1 (`requestTimeoutMs`), so it is set through a cast;
+ * should a client-node upgrade rename it, the informer still treats TimeoutError as a clean end and resumes.
+ */
+import { Watch, type KubeConfig, type KubernetesObject, type KubernetesObjectApi } from '@kubernetes/client-node';
+import { kubeCall } from './errors.ts';
+import type { ListResult, ListWatchSource, WatchEventType, WatchHandle } from './informer.ts';
+import { usePlainJson } from './raw-serialization.ts';
+
+export interface ListWatchTarget {
+  readonly apiVersion: string;
+  readonly kind: string;
+  /** The plural resource name used in URLs. */
+  readonly plural: string;
+  /** e.g. "app.kubernetes.io/managed-by=bulkhead"; undefined watches every object of the kind. */
+  readonly labelSelector?: string;
+  /** Page size for lists (default 500). */
+  readonly pageSize?: number;
+}
+
+export interface ListWatchDeps {
+  readonly kubeConfig: KubeConfig;
+  readonly objects: Pick<KubernetesObjectApi, 'list'>;
+  readonly random?: () => number;
+}
+
+/** The collection URL path across all namespaces: /api/v1/pods, /apis/apps/v1/deployments. */
+export function collectionPath(apiVersion: string, plural: string): string {
+  return apiVersion.includes('/') ? `/apis/${apiVersion}/${plural}` : `/api/${apiVersion}/${plural}`;
+}
+
+export function kubeListWatch<T extends KubernetesObject>(deps: ListWatchDeps, target: ListWatchTarget): ListWatchSource<T> {
+  usePlainJson(target.apiVersion, target.kind);
+  usePlainJson(target.apiVersion, `${target.kind}List`);
+  const random = deps.random ?? Math.random;
+  const path = collectionPath(target.apiVersion, target.plural);
+
+  return {
+    async list(): Promise<ListResult<T>> {
+      const items: T[] = [];
+      let continueToken: string | undefined;
+      let resourceVersion = '';
+      do {
+        const page = await kubeCall({ verb: 'list', kind: target.kind }, () =>
+          deps.objects.list<T>(
+            target.apiVersion,
+            target.kind,
+            undefined,
+            undefined,
+            undefined,
+            undefined,
+            undefined,
+            target.labelSelector,
+            target.pageSize ?? 500,
+            continueToken,
+          ),
+        );
+        items.push(...page.items);
+        resourceVersion = page.metadata?.resourceVersion ?? '';
+        continueToken = page.metadata?._continue ?? (page.metadata as { continue?: string } | undefined)?.continue;
+      } while (continueToken);
+      return { items, resourceVersion };
+    },
+
+    async watch(resourceVersion, onEvent, onDone): Promise<WatchHandle> {
+      const timeoutSeconds = Math.floor(300 * (1 + random()));
+      const watch = new Watch(deps.kubeConfig);
+      (watch as unknown as { requestTimeoutMs: number }).requestTimeoutMs = (timeoutSeconds + 60) * 1000;
+      const query: Record<string, string | number | boolean> = {
+        resourceVersion,
+        allowWatchBookmarks: true,
+        timeoutSeconds,
+      };
+      if (target.labelSelector !== undefined) query.labelSelector = target.labelSelector;
+      const controller = await watch.watch(path, query, (type: string, object: unknown) => onEvent(type as WatchEventType, object), onDone);
+      return { abort: () => controller.abort() };
+    },
+  };
+}

@@ -46,7 +46,7 @@ export function kubeListWatch<T extends KubernetesObject>(deps: ListWatchDeps, t
     async list(): Promise<ListResult<T>> {
       const items: T[] = [];
       let continueToken: string | undefined;
-      let resourceVersion = '';
+      let resourceVersion: string;
       do {
         const page = await kubeCall({ verb: 'list', kind: target.kind }, () =>
           deps.objects.list<T>(

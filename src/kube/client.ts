@@ -2,7 +2,14 @@
  * Builds the API clients from a kubeconfig: an explicit path when given, else in-cluster credentials when running in
  * a pod, else the usual default (KUBECONFIG, ~/.kube/config). The only place a KubeConfig is loaded.
  */
-import { CoordinationV1Api, KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
+import {
+  CoordinationV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  KubeConfig,
+  KubernetesObjectApi,
+  RbacAuthorizationV1Api,
+} from '@kubernetes/client-node';
 
 export interface KubeClients {
   readonly kubeConfig: KubeConfig;
@@ -10,6 +17,12 @@ export interface KubeClients {
   readonly objects: KubernetesObjectApi;
   /** Leases for leader election. */
   readonly coordination: CoordinationV1Api;
+  /** The AgentPolicy status subresource. */
+  readonly customObjects: CustomObjectsApi;
+  /** Events. */
+  readonly core: CoreV1Api;
+  /** The ceiling ClusterRole. */
+  readonly rbac: RbacAuthorizationV1Api;
   /** The API server URL, for logs and the rest_client_requests_total host label. */
   readonly server: string;
 }
@@ -65,6 +78,9 @@ export function makeKubeClients(kubeConfig: KubeConfig): KubeClients {
     kubeConfig,
     objects: KubernetesObjectApi.makeApiClient(kubeConfig),
     coordination: kubeConfig.makeApiClient(CoordinationV1Api),
+    customObjects: kubeConfig.makeApiClient(CustomObjectsApi),
+    core: kubeConfig.makeApiClient(CoreV1Api),
+    rbac: kubeConfig.makeApiClient(RbacAuthorizationV1Api),
     server: kubeConfig.getCurrentCluster()?.server ?? '',
   };
 }

@@ -61,14 +61,19 @@ export function cacheKey(namespace: string | undefined, name: string): string {
   return namespace ? `${namespace}/${name}` : name;
 }
 
+/** Whether a field manager is one of Bulkhead's: "bulkhead", or "bulkhead-policy-<name>" for a shared object. */
+export function isBulkheadManager(manager: string | undefined): boolean {
+  return manager === 'bulkhead' || (manager?.startsWith('bulkhead-policy-') ?? false);
+}
+
 /**
- * Drops metadata.managedFields except server-side apply's entry for `keepManager`, which `needsApply` uses to see
+ * Drops metadata.managedFields except Bulkhead's own server-side apply entries, which `needsApply` uses to see
  * fields Bulkhead set before and no longer wants. Everything else in managedFields is bulk nobody reads.
  */
-export function dropManagedFields<T>(object: T, keepManager = 'bulkhead'): T {
+export function dropManagedFields<T>(object: T, keep: (manager: string | undefined) => boolean = isBulkheadManager): T {
   const metadata = (object as Meta).metadata;
   if (metadata?.managedFields === undefined) return object;
-  const kept = metadata.managedFields.filter((entry) => entry.manager === keepManager && entry.operation === 'Apply');
+  const kept = metadata.managedFields.filter((entry) => keep(entry.manager) && entry.operation === 'Apply');
   const { managedFields: _dropped, ...rest } = metadata;
   return { ...object, metadata: kept.length > 0 ? { ...rest, managedFields: kept } : rest } as T;
 }

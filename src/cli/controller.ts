@@ -1,0 +1,107 @@
+import { hostname } from 'node:os';
+import { loadOperatorConfig } from '../config.ts';
+import { leaderIdentity } from '../controller/leader-election.ts';
+import { startManager } from '../controller/manager.ts';
+import { loadKubeConfig } from '../kube/client.ts';
+import { Metrics } from '../observability/controller-metrics.ts';
+import { createLogger } from '../observability/logger.ts';
+import { UsageError, type Command, type CommandIO } from './command.ts';
+import { parseDuration } from './duration.ts';
+import { parseFlags } from './flags.ts';
+
+const help = `Usage: bulkhead controller [flags]
+
+Runs the operator: watches AgentPolicies and keeps each one's isolation envelope (namespace, NetworkPolicies,
+RuntimeClass, admission binding, RBAC, FlowSchema, quotas, SealedSecrets) exactly as its spec says, repairing
+drift on every pass. Logs are JSON lines on stdout; secret values are never logged.
+
+Flags:
+      --kubeconfig FILE        kubeconfig to use (default: in-cluster credentials in a pod, else $KUBECONFIG or
+                               ~/.kube/config)
+      --context NAME           kubeconfig context (default: its current context)
+      --concurrency N          policies reconciled at once (default 4)
+      --resync DURATION        reconcile every policy this often even without events (default 10m)
+      --health-port PORT       /healthz, /readyz and /metrics (default 8081; 0 picks a free port)
+      --leader-elect=false     run without leader election (only with a single replica)
+      --lease-name NAME        the coordination.k8s.io Lease (default bulkhead-controller)
+      --lease-namespace NS     where the Lease lives (default: the operator namespace, bulkhead-system)
+      --lease-duration D       15s; --renew-deadline D 10s; --retry-period D 2s (client-go's defaults)
+      --log-level LEVEL        trace, debug, info (default), warn, error
+  -h, --help                   show this help
+
+Operator settings come from the environment the chart sets: BULKHEAD_OPERATOR_NAMESPACE,
+BULKHEAD_OPERATOR_SERVICE_ACCOUNT, BULKHEAD_CEILING_CLUSTER_ROLE, BULKHEAD_BINDABLE_CLUSTER_ROLES,
+BULKHEAD_AGENT_PODS_ADMISSION_POLICY, BULKHEAD_PRIORITY_LEVEL, BULKHEAD_DNS_NAMESPACE, BULKHEAD_DNS_POD_LABELS.
+
+Stops gracefully on SIGTERM or SIGINT: reconciles in flight finish, the Lease is released. Exits 1 if it
+loses leadership (another replica took over), so the pod restarts as a fresh candidate.
+
+Examples:
+  bulkhead controller --kubeconfig ~/.kube/config --leader-elect=false
+  bulkhead controller --health-port 0 --log-level debug`;
+
+function positiveInteger(flag: string, text: string | undefined, fallback: number, min = 1): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min) throw new UsageError(`--${flag} must be an integer >= ${min}, not "${text}"`);
+  return value;
+}
+
+export const controllerCommand: Command = {
+  name: 'controller',
+  summary: 'run the operator against the current cluster',
+  help,
+  async run(args: readonly string[], _io: CommandIO): Promise<number> {
+    const { values } = parseFlags(args, {
+      kubeconfig: { type: 'string' },
+      context: { type: 'string' },
+      concurrency: { type: 'string' },
+      resync: { type: 'string' },
+      'health-port': { type: 'string' },
+      'leader-elect': { type: 'string' },
+      'lease-name': { type: 'string' },
+      'lease-namespace': { type: 'string' },
+      'lease-duration': { type: 'string' },
+      'renew-deadline': { type: 'string' },
+      'retry-period': { type: 'string' },
+      'log-level': { type: 'string' },
+    });
+    const leaderElect = values['leader-elect'] ?? 'true';
+    if (leaderElect !== 'true' && leaderElect !== 'false') throw new UsageError('--leader-elect must be true or false');
+    const level = values['log-level'] ?? 'info';
+    if (!['trace', 'debug', 'info', 'warn', 'error'].includes(level)) throw new UsageError(`--log-level must be trace, debug, info, warn or error`);
+
+    const config = loadOperatorConfig(process.env);
+    const log = createLogger({ level, base: { pod: process.env['POD_NAME'] ?? hostname() } });
+    const manager = await startManager({
+      kubeConfig: loadKubeConfig({ kubeconfigPath: values.kubeconfig, context: values.context }),
+      config,
+      log,
+      metrics: new Metrics(),
+      concurrency: positiveInteger('concurrency', values.concurrency, 4),
+      resyncMs: values.resync === undefined ? 600_000 : parseDuration('resync', values.resync),
+      healthPort: positiveInteger('health-port', values['health-port'], 8081, 0),
+      ...(leaderElect === 'false'
+        ? {}
+        : {
+            leaderElection: {
+              namespace: values['lease-namespace'] ?? config.operatorNamespace,
+              leaseName: values['lease-name'] ?? 'bulkhead-controller',
+              identity: leaderIdentity(),
+              leaseDurationMs: parseDuration('lease-duration', values['lease-duration'] ?? '15s'),
+              renewDeadlineMs: parseDuration('renew-deadline', values['renew-deadline'] ?? '10s'),
+              retryPeriodMs: parseDuration('retry-period', values['retry-period'] ?? '2s'),
+            },
+          }),
+    });
+    log.info({ healthPort: manager.healthPort }, 'bulkhead controller started');
+    const shutdown = (signal: string): void => {
+      log.info({ signal }, 'shutting down');
+      void manager.stop();
+    };
+    process.once('SIGTERM', () => shutdown('SIGTERM'));
+    process.once('SIGINT', () => shutdown('SIGINT'));
+    const reason = await manager.done;
+    return reason === 'stopped' ? 0 : 1;
+  },
+};

@@ -1,3 +1,4 @@
+import { dns1123Label } from '../api/v1alpha1/formats.ts';
 import { stringify } from 'yaml';
 import { AgentPolicySchema } from '../api/v1alpha1/schema.ts';
 import * as wk from '../api/v1alpha1/well-known.ts';
@@ -19,7 +20,12 @@ export function agentPolicyCrd(): Record<string, unknown> {
     description: 'APIVersion defines the versioned schema of this representation of an object.',
   };
   properties['kind'] = { type: 'string', description: 'Kind is a string value representing the REST resource this object represents.' };
-  properties['metadata'] = { type: 'object', description: 'Standard object metadata; name must be a DNS-1123 label.' };
+  // The API server accepts nothing on metadata but constraints on name (no description even); the name is the
+  // namespace suffix and the FlowSchema/binding suffix, so it must be a DNS-1123 label.
+  properties['metadata'] = {
+    type: 'object',
+    properties: { name: { type: 'string', maxLength: 63, pattern: dns1123Label.source } },
+  };
   delete root['required']; // apiVersion, kind and metadata are the API server's to require
   return {
     apiVersion: 'apiextensions.k8s.io/v1',

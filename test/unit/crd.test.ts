@@ -49,7 +49,7 @@ test('the schema is structural, bounded and described everywhere', () => {
 
 test('CEL rules guard the immutable namespace, reserved namespaces and escalation verbs', () => {
   const text = agentPolicyCrdYaml();
-  assert.match(text, /oldSelf\.spec\.namespace\.name/);
+  assert.match(text, /self\.name == oldSelf\.name/);
   assert.match(text, /'kube-system'/);
   assert.match(text, /'escalate', 'bind', 'impersonate'/);
   assert.match(text, /isCIDR\(self\)/);

@@ -150,6 +150,16 @@ const namespaceSpec = field(
     ),
   }),
   'The agent namespace (closes cross-tenant leakage: one namespace per agent).',
+  [
+    {
+      // Here, not higher up: spec.namespace always exists (it defaults to {}), so setting a name that was unset is
+      // caught too; the same rule on spec or the root exceeds the CRD's CEL cost budget.
+      message: 'spec.namespace.name is immutable',
+      cel: 'has(self.name) == has(oldSelf.name) && (!has(self.name) || self.name == oldSelf.name)',
+      fieldPath: '.name',
+      reason: 'FieldValueForbidden',
+    },
+  ],
 ).prefault({});
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -536,9 +546,6 @@ const metadataSchema = z.looseObject({
   generation: z.number().optional(),
 });
 
-const effectiveNamespace = (s: string): string =>
-  `(has(${s}.spec.namespace) && has(${s}.spec.namespace.name) ? ${s}.spec.namespace.name : 'agent-' + ${s}.metadata.name)`;
-
 export const AgentPolicySchema = field(
   z.strictObject({
     apiVersion: z.literal(apiVersion, { error: `must be ${apiVersion}` }),
@@ -549,22 +556,12 @@ export const AgentPolicySchema = field(
   }),
   'AgentPolicy isolates one AI agent workload: a namespace, default-deny networking, a sandboxed runtime, least-privilege RBAC, an API rate limit, quotas and sealed credentials.',
   [
-    {
-      message: 'metadata.name must be a DNS-1123 label of at most 63 characters',
-      cel: "size(self.metadata.name) <= 63 && self.metadata.name.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$')",
-      fieldPath: '.metadata.name',
-    },
+    // metadata.name's format is a pattern on the CRD's metadata schema (agent-policy-crd.ts); a root rule can
+    // neither name .metadata.name as fieldPath nor afford an unbounded regex.
     {
       message: 'metadata.name must be at most 57 characters when spec.namespace.name is not set (the namespace is agent-<name>)',
       cel: "(has(self.spec.namespace) && has(self.spec.namespace.name)) || size(self.metadata.name) <= 57",
-      fieldPath: '.metadata.name',
       test: (p) => p.spec.namespace.name === undefined && p.metadata.name.length > 57 && { path: ['metadata', 'name'] },
-    },
-    {
-      message: 'spec.namespace.name is immutable',
-      cel: `${effectiveNamespace('self')} == ${effectiveNamespace('oldSelf')}`,
-      fieldPath: '.spec.namespace.name',
-      reason: 'FieldValueForbidden',
     },
   ],
 );

@@ -80,11 +80,13 @@ class Controllers {
     this.#clients = clients;
     this.queue = new WorkQueue({ name: queueName, metrics: options.metrics.workQueueHooks() });
     this.#policies = this.#informer({ apiVersion: policyApiVersion, kind: policyKind, plural }, undefined);
-    this.#policies.on({
-      add: (p) => this.queue.add(p.metadata?.name ?? ''),
-      update: (p) => this.queue.add(p.metadata?.name ?? ''),
-      delete: (p) => this.queue.add(p.metadata?.name ?? ''),
-    });
+    // Once synced, every policy event also recounts bulkhead_policies (a walk of the cache), so the gauge follows
+    // status writes instead of waiting for the next resync; start() counts the initial list once.
+    const changed = (p: KubernetesObject): void => {
+      this.queue.add(p.metadata?.name ?? '');
+      if (this.#synced) this.#countPolicies();
+    };
+    this.#policies.on({ add: changed, update: changed, delete: changed });
   }
 
   get synced(): boolean {
@@ -211,7 +213,9 @@ class Controllers {
 
 export async function startManager(options: ManagerOptions): Promise<RunningManager> {
   const log = options.log;
-  const clients = makeKubeClients(options.kubeConfig);
+  const clients = makeKubeClients(options.kubeConfig, (method, code, host) =>
+    options.metrics.restClientRequests.inc({ code, method, host }),
+  );
   let controllers: Controllers | undefined;
   let leading = options.leaderElection === undefined;
   let settle: (reason: StopReason) => void = () => undefined;

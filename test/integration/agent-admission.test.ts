@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
 import { adminKubeConfig, eventually, uniqueName } from '../support/cluster.ts';
-import { eventuallyRefused, expectApiError } from '../support/api.ts';
+import { eventuallyRefused, exists, expectApiError } from '../support/api.ts';
 import { PolicyClient, startTestOperator, type TestOperator } from '../support/operator.ts';
 
 const admin = adminKubeConfig();
@@ -162,5 +162,24 @@ describe('agent pod admission', () => {
 
     // Pod Security still enforces: Audit concerns only the sandbox rules.
     await expectApiError(dryRun(agentPod('privileged', { runtimeClassName: undefined }, { securityContext: { privileged: true } })), 403, /PodSecurity/);
+  });
+
+  test('enforcement Disabled: the binding is pruned, SandboxEnforced=False EnforcementDisabled, Ready stays True', async () => {
+    await policies.patchSpec(name, { sandbox: { enforcement: 'Disabled' } });
+    const disabled = await policies.waitCondition(name, 'SandboxEnforced', 'False', 'EnforcementDisabled');
+    assert.equal(disabled.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'True');
+    const admission = admin.makeApiClient(k8s.AdmissionregistrationV1Api);
+    await eventually('the admission binding to be pruned', async () =>
+      (await exists(() => admission.readValidatingAdmissionPolicyBinding({ name: `bulkhead-${name}` }))) ? undefined : true,
+    );
+    await eventually('a pod off the runtime class to be admitted without a warning', async () => {
+      const response = await core.createNamespacedPodWithHttpInfo({ namespace, body: agentPod('unbound', { runtimeClassName: undefined }), dryRun: 'All' });
+      return response.headers['warning'] === undefined ? true : undefined;
+    });
+
+    // Enforce again: the binding comes back and denies.
+    await policies.patchSpec(name, { sandbox: { enforcement: 'Enforce' } });
+    await policies.waitCondition(name, 'SandboxEnforced', 'True');
+    await refused('a pod without runtimeClassName, enforced again', agentPod('enforced', { runtimeClassName: undefined }), 403, /RuntimeClass "gvisor"/);
   });
 });

@@ -1,0 +1,265 @@
+/**
+ * Two replicas of `bulkhead controller`, as separate processes with the operator's own ServiceAccount token, share one
+ * Lease: exactly one leads and reconciles; when the leader dies (SIGKILL, no chance to release) the other takes over
+ * once the lease expires; a SIGTERM stops gracefully, exits 0 and releases the lease. Also the health, readiness and
+ * metrics endpoints of a running replica. Short timings (4 s / 3 s / 1 s) keep the file fast.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import * as k8s from '@kubernetes/client-node';
+import { defaultOperatorConfig } from '../../src/config.ts';
+import { adminKubeConfig, eventually, uniqueName } from '../support/cluster.ts';
+import { installBulkhead, operatorKubeConfig } from '../support/install.ts';
+import { PolicyClient } from '../support/operator.ts';
+
+const admin = adminKubeConfig();
+const coordination = admin.makeApiClient(k8s.CoordinationV1Api);
+const policies = new PolicyClient(admin);
+const main = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
+const leaseNamespace = defaultOperatorConfig.operatorNamespace;
+const leaseDurationMs = 4_000;
+
+interface LogLine {
+  readonly msg?: string;
+  readonly level?: string;
+  readonly identity?: string;
+  readonly healthPort?: number;
+  readonly [field: string]: unknown;
+}
+
+/** One `bulkhead controller` process and the JSON lines it logged, each with the time it arrived. */
+class OperatorProcess {
+  readonly name: string;
+  readonly child: ChildProcess;
+  readonly lines: { at: number; line: LogLine }[] = [];
+  readonly exited: Promise<number | null>;
+  stderr = '';
+  #waiters: (() => void)[] = [];
+
+  constructor(name: string, kubeconfigPath: string, leaseName: string) {
+    this.name = name;
+    const args = [
+      main,
+      'controller',
+      '--kubeconfig', kubeconfigPath,
+      '--health-port', '0',
+      '--lease-name', leaseName,
+      '--lease-duration', `${leaseDurationMs / 1000}s`,
+      '--renew-deadline', '3s',
+      '--retry-period', '1s',
+    ];
+    this.child = spawn(process.execPath, args, { env: { ...process.env, POD_NAME: name }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let buffered = '';
+    this.child.stdout?.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      const complete = buffered.split('\n');
+      buffered = complete.pop() ?? '';
+      for (const text of complete) {
+        if (text.trim() === '') continue;
+        try {
+          this.lines.push({ at: Date.now(), line: JSON.parse(text) as LogLine });
+        } catch {
+          this.lines.push({ at: Date.now(), line: { msg: text } });
+        }
+      }
+      for (const wake of this.#waiters.splice(0)) wake();
+    });
+    this.child.stderr?.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
+    this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
+  }
+
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  find(msg: string): { at: number; line: LogLine } | undefined {
+    return this.lines.find((l) => l.line.msg === msg);
+  }
+
+  /** Resolves with the first line logging `msg`; fails after the timeout or when the process exits first. */
+  async waitFor(msg: string, timeoutMs = 20_000): Promise<{ at: number; line: LogLine }> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.find(msg);
+      if (found !== undefined) return found;
+      if (!this.running) throw new Error(`${this.name} exited before logging "${msg}"; stderr: ${this.stderr}`);
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) throw new Error(`${this.name} did not log "${msg}" within ${timeoutMs} ms; logged: ${this.messages().join(' | ')}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.min(remaining, 250));
+        this.#waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  messages(): string[] {
+    return this.lines.map((l) => String(l.line.msg));
+  }
+
+  async healthPort(): Promise<number> {
+    const port = (await this.waitFor('bulkhead controller started')).line.healthPort;
+    assert.ok(typeof port === 'number' && port > 0, `${this.name} logged its health port`);
+    return port;
+  }
+
+  /** Kills the process if it still runs and waits for it to be gone. */
+  async kill(): Promise<void> {
+    if (this.running) this.child.kill('SIGKILL');
+    await this.exited;
+  }
+}
+
+async function readLease(name: string): Promise<k8s.V1Lease | undefined> {
+  try {
+    return await coordination.readNamespacedLease({ name, namespace: leaseNamespace });
+  } catch (error) {
+    if (error instanceof k8s.ApiException && error.code === 404) return undefined;
+    throw error;
+  }
+}
+
+const get = async (port: number, path: string): Promise<{ status: number; body: string }> => {
+  const response = await fetch(`http://127.0.0.1:${port}${path}`);
+  return { status: response.status, body: await response.text() };
+};
+
+describe('leader election between two controller processes', () => {
+  const leaseName = uniqueName('bulkhead-le');
+  const [firstPolicy, secondPolicy] = [uniqueName('le-a'), uniqueName('le-b')];
+  const workDir = mkdtempSync(join(tmpdir(), 'bulkhead-le-'));
+  const replicas: OperatorProcess[] = [];
+  let leader: OperatorProcess;
+  let follower: OperatorProcess;
+
+  before(async () => {
+    await installBulkhead(admin);
+    const kubeconfigPath = join(workDir, 'operator.kubeconfig');
+    writeFileSync(kubeconfigPath, (await operatorKubeConfig(admin)).exportConfig(), { mode: 0o600 });
+    replicas.push(new OperatorProcess('replica-a', kubeconfigPath, leaseName), new OperatorProcess('replica-b', kubeconfigPath, leaseName));
+  });
+
+  after(async () => {
+    await Promise.all(replicas.map((r) => r.kill()));
+    // Without a running operator nothing removes the finalizer: an admin does, so the policies go.
+    for (const name of [firstPolicy, secondPolicy]) {
+      if ((await policies.get(name)) === undefined) continue;
+      await policies.delete(name).catch(() => undefined);
+      await k8s.KubernetesObjectApi.makeApiClient(admin)
+        .patch(
+          { apiVersion: 'bulkhead.dev/v1alpha1', kind: 'AgentPolicy', metadata: { name, finalizers: null } } as unknown as k8s.KubernetesObject,
+          undefined,
+          undefined,
+          undefined,
+          undefined,
+          k8s.PatchStrategy.MergePatch,
+        )
+        .catch(() => undefined);
+      await policies.waitGone(name);
+    }
+    await coordination.deleteNamespacedLease({ name: leaseName, namespace: leaseNamespace }).catch(() => undefined);
+    rmSync(workDir, { recursive: true, force: true });
+  });
+
+  test('exactly one replica leads: the Lease names it and only it says "became leader"', async () => {
+    const lease = await eventually('the Lease to have a holder', async () => {
+      const read = await readLease(leaseName);
+      return read?.spec?.holderIdentity !== undefined && read.spec.holderIdentity !== '' ? read : undefined;
+    }, 20_000);
+    const holder = lease.spec?.holderIdentity ?? '';
+    const leaders = replicas.filter((r) => holder.startsWith(`${r.name}_`));
+    assert.equal(leaders.length, 1, `the holder ${holder} is one of the replicas`);
+    leader = leaders[0] as OperatorProcess;
+    follower = replicas.find((r) => r !== leader) as OperatorProcess;
+    assert.equal((await leader.waitFor('became leader')).line.identity, holder);
+    await follower.waitFor('waiting for leadership');
+    assert.equal(lease.spec?.leaseDurationSeconds, leaseDurationMs / 1000);
+    // The follower keeps standing by while the leader renews.
+    await leader.waitFor('caches synced');
+    assert.equal(follower.find('became leader'), undefined, 'the follower does not lead');
+  });
+
+  test('a policy created now becomes Ready', async () => {
+    await policies.create(firstPolicy, {});
+    await policies.waitReady(firstPolicy, 30_000);
+    assert.equal(follower.find('became leader'), undefined, 'still only one leader');
+  });
+
+  test('the leader serves /healthz, /readyz and /metrics; the follower is ready while standing by', async () => {
+    const port = await leader.healthPort();
+    assert.deepEqual(await get(port, '/healthz'), { status: 200, body: 'ok\n' });
+    assert.equal((await get(port, '/readyz')).status, 200);
+    assert.equal((await get(port, '/nope')).status, 404);
+    const metrics = await eventually('bulkhead_policies to count the Ready policy', async () => {
+      const { status, body } = await get(port, '/metrics');
+      assert.equal(status, 200);
+      const ready = body.match(/^bulkhead_policies\{ready="True"\} (\d+)/m);
+      return ready !== null && Number(ready[1]) >= 1 ? body : undefined;
+    }, 10_000);
+    assert.match(metrics, /^controller_runtime_reconcile_total\{controller="agentpolicy",result="success"\} [1-9]/m);
+    assert.match(metrics, /^workqueue_depth\{name="agentpolicy"\} \d+/m);
+    assert.match(metrics, /^# TYPE bulkhead_policies gauge$/m);
+
+    const standby = await follower.healthPort();
+    assert.equal((await get(standby, '/healthz')).status, 200);
+    assert.equal((await get(standby, '/readyz')).status, 200);
+  });
+
+  test('SIGKILL of the leader: the other replica takes over once the lease expires, and reconciles', async () => {
+    const killedAt = Date.now();
+    leader.child.kill('SIGKILL');
+    await leader.exited;
+    const tookOver = await follower.waitFor('became leader', 15_000);
+    const takeoverMs = tookOver.at - killedAt;
+    // At most the lease duration after the last renewal, plus one retry period with jitter, plus scheduling slack.
+    assert.ok(takeoverMs <= leaseDurationMs + 1_200 + 2_000, `took over after ${takeoverMs} ms`);
+    const lease = await readLease(leaseName);
+    assert.equal(lease?.spec?.holderIdentity, tookOver.line.identity);
+    assert.ok((lease?.spec?.leaseTransitions ?? 0) >= 1, 'the transition is counted');
+
+    await policies.create(secondPolicy, {});
+    await policies.waitReady(secondPolicy, 30_000);
+  });
+
+  test('SIGTERM of the survivor: it exits 0 and releases the lease', async () => {
+    // The policies go first, while an operator still runs to remove their finalizers.
+    for (const name of [firstPolicy, secondPolicy]) await policies.delete(name);
+    for (const name of [firstPolicy, secondPolicy]) await policies.waitGone(name);
+    follower.child.kill('SIGTERM');
+    assert.equal(await follower.exited, 0, `exit status; stderr: ${follower.stderr}`);
+    assert.ok(follower.messages().includes('stopped'));
+    const lease = await readLease(leaseName);
+    assert.equal(lease?.spec?.holderIdentity ?? '', '', 'no holder after release');
+    assert.equal(lease?.spec?.leaseDurationSeconds, 1, 'a released lease expires at once');
+  });
+
+  test('a leader whose lease was taken stops within the renew deadline and exits 1', async () => {
+    const replica = new OperatorProcess('replica-c', join(workDir, 'operator.kubeconfig'), leaseName);
+    replicas.push(replica);
+    // The lease was released: a new candidate acquires it at once.
+    const became = await replica.waitFor('became leader', 10_000);
+    assert.ok(became.at - (replica.lines[0]?.at ?? 0) < leaseDurationMs, 'no need to wait out a released lease');
+    await replica.waitFor('caches synced');
+    // Someone else now holds the lease, freshly renewed: the leader cannot renew and must step down.
+    const lease = await readLease(leaseName);
+    assert.ok(lease?.spec !== undefined);
+    const stolenAt = Date.now();
+    await coordination.replaceNamespacedLease({
+      name: leaseName,
+      namespace: leaseNamespace,
+      body: { ...lease, spec: { ...lease.spec, holderIdentity: 'intruder', renewTime: new k8s.V1MicroTime(stolenAt) } },
+    });
+    assert.equal(await replica.exited, 1, `exit status; stderr: ${replica.stderr}`);
+    const lost = replica.find('lost leadership; stopping');
+    assert.ok(lost !== undefined, `logged the loss: ${replica.messages().join(' | ')}`);
+    assert.ok(lost.at - stolenAt <= 3_000 + 1_000 + 1_000, `stepped down after ${lost.at - stolenAt} ms`);
+    assert.equal((await readLease(leaseName))?.spec?.holderIdentity, 'intruder', 'the lease is not released to anyone');
+  });
+});

@@ -5,11 +5,19 @@
 import {
   CoordinationV1Api,
   CoreV1Api,
+  createConfiguration,
   CustomObjectsApi,
+  IsomorphicFetchHttpLibrary,
   KubeConfig,
   KubernetesObjectApi,
   RbacAuthorizationV1Api,
+  ServerConfiguration,
+  setHeaderMiddleware,
+  wrapHttpLibrary,
+  type Configuration,
+  type HttpLibrary,
 } from '@kubernetes/client-node';
+import packageJson from '../../package.json' with { type: 'json' };
 
 export interface KubeClients {
   readonly kubeConfig: KubeConfig;
@@ -73,14 +81,51 @@ export function loadKubeConfig(source: KubeConfigSource = {}): KubeConfig {
   return kc;
 }
 
-export function makeKubeClients(kubeConfig: KubeConfig): KubeClients {
+/** Sees every API response (rest_client_requests_total): method, status code ("<error>" without one), host. */
+export type RequestObserver = (method: string, code: string, host: string) => void;
+
+/** client-node's fetch library, wrapped so every request is observed (client-go counts them the same way). */
+function observedHttpLibrary(observe: RequestObserver): HttpLibrary {
+  const inner = new IsomorphicFetchHttpLibrary();
+  return wrapHttpLibrary({
+    async send(request) {
+      const method = request.getHttpMethod().toString();
+      const host = new URL(request.getUrl()).host;
+      try {
+        const response = await inner.send(request).toPromise();
+        observe(method, String(response.httpStatusCode), host);
+        return response;
+      } catch (error) {
+        observe(method, '<error>', host);
+        throw error;
+      }
+    },
+  });
+}
+
+/** What KubeConfig.makeApiClient builds, plus our user agent and the request observer. */
+function configuration(kubeConfig: KubeConfig, observe: RequestObserver | undefined): Configuration {
+  const server = kubeConfig.getCurrentCluster()?.server ?? '';
+  return createConfiguration({
+    baseServer: new ServerConfiguration(server, {}),
+    authMethods: { default: kubeConfig },
+    middleware: [setHeaderMiddleware('User-Agent', `bulkhead/${packageJson.version}`)],
+    ...(observe === undefined ? {} : { httpApi: observedHttpLibrary(observe) }),
+  });
+}
+
+export function makeKubeClients(kubeConfig: KubeConfig, observe?: RequestObserver): KubeClients {
+  const config = configuration(kubeConfig, observe);
+  const objects = new KubernetesObjectApi(config);
+  // What KubernetesObjectApi.makeApiClient does; the method is protected in the typings.
+  (objects as unknown as { setDefaultNamespace(kc: KubeConfig): void }).setDefaultNamespace(kubeConfig);
   return {
     kubeConfig,
-    objects: KubernetesObjectApi.makeApiClient(kubeConfig),
-    coordination: kubeConfig.makeApiClient(CoordinationV1Api),
-    customObjects: kubeConfig.makeApiClient(CustomObjectsApi),
-    core: kubeConfig.makeApiClient(CoreV1Api),
-    rbac: kubeConfig.makeApiClient(RbacAuthorizationV1Api),
+    objects,
+    coordination: new CoordinationV1Api(config),
+    customObjects: new CustomObjectsApi(config),
+    core: new CoreV1Api(config),
+    rbac: new RbacAuthorizationV1Api(config),
     server: kubeConfig.getCurrentCluster()?.server ?? '',
   };
 }

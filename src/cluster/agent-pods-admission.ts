@@ -89,6 +89,12 @@ export function agentPodsAdmissionPolicy(name: string, defaults: AgentPodsDefaul
           },
         ],
       },
+      // An update that leaves the pod spec alone (labels, annotations, the finalizer the Job controller removes) is not
+      // judged again: every rule reads the spec, and a pod admitted before its policy tightened must stay
+      // finishable and deletable. Spec changes (image updates, ephemeral containers) are judged like creates.
+      matchConditions: [
+        { name: 'create-or-spec-change', expression: "request.operation != 'UPDATE' || object.spec != oldObject.spec" },
+      ],
       variables: variables(defaults),
       validations,
     },

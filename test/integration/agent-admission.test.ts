@@ -59,6 +59,13 @@ describe('agent pod admission', () => {
   after(async () => {
     await policies.delete(name).catch(() => undefined);
     await policies.waitGone(name);
+    // A pod still held by the test's finalizer would keep the namespace terminating forever.
+    const merge = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
+    await eventually('the test finalizer to be off', async () => {
+      if (!(await exists(() => core.readNamespacedPod({ name: 'older', namespace })))) return true;
+      await core.patchNamespacedPod({ name: 'older', namespace, body: { metadata: { finalizers: null } } }, merge);
+      return true;
+    });
     await operator.stop();
   });
 
@@ -79,6 +86,17 @@ describe('agent pod admission', () => {
     const read = await core.readNamespacedPod({ name: 'compliant', namespace });
     assert.equal(read.status?.phase, 'Pending');
     await core.deleteNamespacedPod({ name: 'compliant', namespace, gracePeriodSeconds: 0 });
+  });
+
+  test('updates are judged too: an image changed to another registry is refused', async () => {
+    await core.createNamespacedPod({ namespace, body: agentPod('updated') });
+    const patch = [{ op: 'replace', path: '/spec/containers/0/image', value: 'docker.io/library/busybox:1' }];
+    await expectApiError(
+      core.patchNamespacedPod({ name: 'updated', namespace, body: patch }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.JsonPatch)),
+      403,
+      /allowed registries/,
+    );
+    await core.deleteNamespacedPod({ name: 'updated', namespace, gracePeriodSeconds: 0 });
   });
 
   test('a pod as another ServiceAccount is refused', async () => {
@@ -131,13 +149,23 @@ describe('agent pod admission', () => {
     );
   });
 
-  test('with requireDigest, an image without @sha256 is refused and a pinned one admitted', async () => {
+  test('with requireDigest, an image without @sha256 is refused and a pinned one admitted; older pods are not frozen', async () => {
+    // A pod admitted before the rules tighten, held by a finalizer as the Job controller holds its pods.
+    await core.createNamespacedPod({ namespace, body: { ...agentPod('older'), metadata: { name: 'older', finalizers: ['example.com/hold'] } } });
     await policies.patchSpec(name, { images: { allowedRegistries: [registry], requireDigest: true } });
     await policies.waitReady(name);
     // The parameter (the AgentPolicy itself) reaches the admission plugin's cache asynchronously.
     await refused('an image pinned by tag only', agentPod('tagged'), 403, /pinned by digest/);
     const pinned = await dryRun(agentPod('pinned', {}, { image: `${registry}worker@${digest}` }));
     assert.equal(pinned.spec?.containers[0]?.image, `${registry}worker@${digest}`);
+
+    // The older pod no longer follows the rules, yet updates that leave its spec alone (labels, the finalizer its
+    // controller removes) must pass, or it could never be finished nor deleted.
+    const merge = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
+    await core.patchNamespacedPod({ name: 'older', namespace, body: { metadata: { labels: { phase: 'draining' } } } }, merge);
+    await core.deleteNamespacedPod({ name: 'older', namespace, gracePeriodSeconds: 0 });
+    await core.patchNamespacedPod({ name: 'older', namespace, body: { metadata: { finalizers: null } } }, merge);
+    await eventually('the older pod to be gone', async () => ((await exists(() => core.readNamespacedPod({ name: 'older', namespace }))) ? undefined : true));
   });
 
   test('enforcement Audit: a violating pod is admitted with a warning; SandboxEnforced=False AuditOnly, Ready stays True', async () => {

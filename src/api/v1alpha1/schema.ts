@@ -556,11 +556,13 @@ export const AgentPolicySchema = field(
   }),
   'AgentPolicy isolates one AI agent workload: a namespace, default-deny networking, a sandboxed runtime, least-privilege RBAC, an API rate limit, quotas and sealed credentials.',
   [
-    // metadata.name's format is a pattern on the CRD's metadata schema (agent-policy-crd.ts); a root rule can
-    // neither name .metadata.name as fieldPath nor afford an unbounded regex.
+    // metadata.name's format is a pattern on the CRD's metadata schema (agent-policy-crd.ts): a root rule cannot
+    // afford an unbounded regex. That schema declaring metadata.name is also what makes .metadata.name a valid
+    // fieldPath here, so the API server's error names the field rather than the root ("<nil>").
     {
       message: 'metadata.name must be at most 57 characters when spec.namespace.name is not set (the namespace is agent-<name>)',
       cel: "(has(self.spec.namespace) && has(self.spec.namespace.name)) || size(self.metadata.name) <= 57",
+      fieldPath: '.metadata.name',
       test: (p) => p.spec.namespace.name === undefined && p.metadata.name.length > 57 && { path: ['metadata', 'name'] },
     },
   ],

@@ -197,13 +197,14 @@ describe('leader election between two controller processes', () => {
     assert.deepEqual(await get(port, '/healthz'), { status: 200, body: 'ok\n' });
     assert.equal((await get(port, '/readyz')).status, 200);
     assert.equal((await get(port, '/nope')).status, 404);
-    const metrics = await eventually('bulkhead_policies to count the Ready policy', async () => {
+    // The status write that makes the policy Ready lands before the reconcile that wrote it is counted: wait for both.
+    const succeeded = /^controller_runtime_reconcile_total\{controller="agentpolicy",result="success"\} [1-9]/m;
+    const metrics = await eventually('bulkhead_policies to count the Ready policy, and its reconcile to be counted', async () => {
       const { status, body } = await get(port, '/metrics');
       assert.equal(status, 200);
       const ready = body.match(/^bulkhead_policies\{ready="True"\} (\d+)/m);
-      return ready !== null && Number(ready[1]) >= 1 ? body : undefined;
+      return ready !== null && Number(ready[1]) >= 1 && succeeded.test(body) ? body : undefined;
     }, 10_000);
-    assert.match(metrics, /^controller_runtime_reconcile_total\{controller="agentpolicy",result="success"\} [1-9]/m);
     assert.match(metrics, /^workqueue_depth\{name="agentpolicy"\} \d+/m);
     assert.match(metrics, /^# TYPE bulkhead_policies gauge$/m);
 

@@ -96,6 +96,28 @@ describe('agent pod admission', () => {
       403,
       /allowed registries/,
     );
+    // `kubectl debug` adds an ephemeral container through its own subresource: judged the same way.
+    const debug = (image: string): Promise<unknown> =>
+      core.patchNamespacedPodEphemeralcontainers(
+        {
+          name: 'updated',
+          namespace,
+          body: {
+            spec: {
+              ephemeralContainers: [
+                {
+                  name: 'debugger',
+                  image,
+                  securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+                },
+              ],
+            },
+          },
+        },
+        k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.StrategicMergePatch),
+      );
+    await expectApiError(debug('docker.io/library/busybox:1'), 403, /allowed registries/);
+    await debug(`${registry}debug:1`);
     await core.deleteNamespacedPod({ name: 'updated', namespace, gracePeriodSeconds: 0 });
   });
 

@@ -72,6 +72,9 @@ describe('tamper protection', () => {
     await expectApiError(rbac.deleteNamespacedRole({ name: 'bulkhead-agent', namespace }), 403, refusal);
     await expectApiError(rbac.deleteNamespacedRoleBinding({ name: 'bulkhead-agent', namespace }), 403, refusal);
     await expectApiError(core.deleteNamespace({ name: namespace, dryRun: 'All' }), 403, refusal);
+    // Nor weaken its Pod Security level.
+    const privileged = { metadata: { labels: { 'pod-security.kubernetes.io/enforce': 'privileged' } } };
+    await expectApiError(core.patchNamespace({ name: namespace, body: privileged }, mergePatch), 403, refusal);
     const role = await rbac.readNamespacedRole({ name: 'bulkhead-agent', namespace });
     assert.deepEqual((role.rules ?? []).map((r) => r.resources), [['configmaps']]);
   });

@@ -7,6 +7,7 @@
  */
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
+import { InterruptibleSleep } from '../timing/interruptible-sleep.ts';
 
 export interface LeaseRecord {
   readonly holderIdentity: string;
@@ -66,7 +67,7 @@ export class LeaderElector {
   #observed: { key: string; at: number } | undefined;
   #leading = false;
   #stopped = false;
-  #wake: (() => void) | undefined;
+  readonly #pause = new InterruptibleSleep();
   #loop: Promise<void> | undefined;
 
   constructor(options: LeaderElectionOptions) {
@@ -95,7 +96,7 @@ export class LeaderElector {
   /** Stop campaigning; when leading, release the lease and call onStoppedLeading('released'). */
   async stop(): Promise<void> {
     this.#stopped = true;
-    this.#wake?.();
+    this.#pause.wake();
     await this.#loop;
   }
 
@@ -103,14 +104,14 @@ export class LeaderElector {
     // Acquire: retry every retryPeriod with up to 20% jitter, as client-go's JitterUntil.
     while (!this.#stopped) {
       if (await this.#tryAcquireOrRenew()) break;
-      await this.#sleep(this.#retryPeriodMs * (1 + 0.2 * this.#random()));
+      await this.#pause.sleep(this.#retryPeriodMs * (1 + 0.2 * this.#random()));
     }
     if (this.#stopped) return;
     this.#leading = true;
     this.#options.onStartedLeading();
     let lastRenew = Date.now();
     while (!this.#stopped) {
-      await this.#sleep(this.#retryPeriodMs);
+      await this.#pause.sleep(this.#retryPeriodMs);
       if (this.#stopped) break;
       const remaining = this.#renewDeadlineMs - (Date.now() - lastRenew);
       if (remaining > 0 && (await this.#withDeadline(this.#tryAcquireOrRenew(), remaining))) {
@@ -189,17 +190,4 @@ export class LeaderElector {
     });
   }
 
-  #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.#wake = undefined;
-        resolve();
-      }, ms);
-      this.#wake = () => {
-        clearTimeout(timer);
-        this.#wake = undefined;
-        resolve();
-      };
-    });
-  }
 }

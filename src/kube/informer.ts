@@ -11,6 +11,7 @@
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { KubeApiError, toKubeApiError } from './errors.ts';
+import { InterruptibleSleep } from '../timing/interruptible-sleep.ts';
 
 export interface ListResult<T> {
   readonly items: readonly T[];
@@ -95,7 +96,7 @@ export class Informer<T extends Meta = Meta> {
   #running = false;
   #failures = 0;
   #watch: WatchHandle | undefined;
-  #wake: (() => void) | undefined;
+  readonly #pause = new InterruptibleSleep();
   #loop: Promise<void> | undefined;
 
   constructor(options: InformerOptions<T>) {
@@ -124,7 +125,7 @@ export class Informer<T extends Meta = Meta> {
   async stop(): Promise<void> {
     this.#running = false;
     this.#watch?.abort();
-    this.#wake?.();
+    this.#pause.wake();
     await this.#loop;
   }
 
@@ -176,7 +177,7 @@ export class Informer<T extends Meta = Meta> {
       }
       const delay = this.#nextDelay();
       this.#onError(failure, delay);
-      await this.#sleep(delay);
+      await this.#pause.sleep(delay);
     }
   }
 
@@ -187,19 +188,6 @@ export class Informer<T extends Meta = Meta> {
     return Math.round(exponential * (0.5 + 0.5 * this.#random()));
   }
 
-  #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.#wake = undefined;
-        resolve();
-      }, ms);
-      this.#wake = () => {
-        clearTimeout(timer);
-        this.#wake = undefined;
-        resolve();
-      };
-    });
-  }
 
   async #relist(): Promise<void> {
     const result = await this.#source.list();

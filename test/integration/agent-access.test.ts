@@ -10,6 +10,7 @@ import * as k8s from '@kubernetes/client-node';
 import { defaultOperatorConfig } from '../../src/config.ts';
 import { adminKubeConfig, eventually, uniqueName } from '../support/cluster.ts';
 import { expectApiError } from '../support/api.ts';
+import { tokenKubeConfig } from '../support/install.ts';
 import { PolicyClient, startTestOperator, type TestOperator } from '../support/operator.ts';
 
 const admin = adminKubeConfig();
@@ -37,20 +38,6 @@ async function serviceAccountMay(namespace: string, name: string, attributes: At
 const describeAttributes = (a: Attributes): string =>
   `${a.verb} ${a.group === undefined || a.group === '' ? '' : `${a.group}/`}${a.resource}${a.subresource === undefined ? '' : `/${a.subresource}`}` +
   `${a.name === undefined ? '' : ` ${a.name}`} in ${a.namespace === undefined || a.namespace === '' ? 'the cluster scope' : a.namespace}`;
-
-/** A KubeConfig that authenticates with a bearer token (a TokenRequest token of some ServiceAccount). */
-function tokenKubeConfig(token: string): k8s.KubeConfig {
-  const cluster = admin.getCurrentCluster();
-  if (cluster === null) throw new Error('the admin kubeconfig has no current cluster');
-  const kc = new k8s.KubeConfig();
-  kc.loadFromOptions({
-    clusters: [cluster],
-    users: [{ name: 'token', token }],
-    contexts: [{ name: 'token', cluster: cluster.name, user: 'token' }],
-    currentContext: 'token',
-  });
-  return kc;
-}
 
 describe('agent access', () => {
   const name = uniqueName('acc');
@@ -134,7 +121,7 @@ describe('agent access', () => {
         namespace,
         body: { spec: { audiences: [], expirationSeconds: 600 } },
       });
-      const asAgent = tokenKubeConfig(token.status?.token ?? '').makeApiClient(k8s.CoreV1Api);
+      const asAgent = tokenKubeConfig(admin, token.status?.token ?? '').makeApiClient(k8s.CoreV1Api);
       // The API server's flow-control configuration follows the FlowSchema asynchronously.
       const headers = await eventually('the agent request to be classified by its FlowSchema', async () => {
         const response = await asAgent.listNamespacedPodWithHttpInfo({ namespace });

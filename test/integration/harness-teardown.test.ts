@@ -9,18 +9,9 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { eventually } from '../support/cluster.ts';
-import { pidFileName } from '../support/control-plane/processes.ts';
+import { isRunning, pidFileName } from '../support/control-plane/processes.ts';
 
 const clusterUp = fileURLToPath(new URL('../support/cluster-up.ts', import.meta.url));
-
-function running(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 test('a control plane whose owner is SIGKILLed is reaped: no process and no work directory survive', async () => {
   const owner = spawn(process.execPath, [clusterUp], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -35,10 +26,10 @@ test('a control plane whose owner is SIGKILLed is reaped: no process and no work
     );
     const pids = readFileSync(join(workDir, pidFileName), 'utf8').split('\n').filter(Boolean).map(Number);
     assert.equal(pids.length, 3, 'etcd, kube-apiserver and kube-controller-manager');
-    assert.ok(pids.every(running));
+    assert.ok(pids.every(isRunning));
 
     owner.kill('SIGKILL');
-    await eventually('every component to exit', async () => (pids.some(running) ? undefined : true), 30_000);
+    await eventually('every component to exit', async () => (pids.some(isRunning) ? undefined : true), 30_000);
     await eventually('the work directory to be removed', async () => (existsSync(workDir) ? undefined : true), 30_000);
   } finally {
     owner.kill('SIGKILL');

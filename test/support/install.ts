@@ -68,14 +68,19 @@ export async function operatorKubeConfig(admin: k8s.KubeConfig, config: Operator
   });
   const token = request.status?.token;
   if (token === undefined) throw new Error('TokenRequest returned no token');
+  return tokenKubeConfig(admin, token);
+}
+
+/** A KubeConfig for the admin's cluster that authenticates with a bearer token (some ServiceAccount's). */
+export function tokenKubeConfig(admin: k8s.KubeConfig, token: string): k8s.KubeConfig {
   const cluster = admin.getCurrentCluster();
   if (cluster === null) throw new Error('the admin kubeconfig has no current cluster');
   const kc = new k8s.KubeConfig();
   kc.loadFromOptions({
     clusters: [cluster],
-    users: [{ name: 'bulkhead-operator', token }],
-    contexts: [{ name: 'operator', cluster: cluster.name, user: 'bulkhead-operator' }],
-    currentContext: 'operator',
+    users: [{ name: 'token', token }],
+    contexts: [{ name: 'token', cluster: cluster.name, user: 'token' }],
+    currentContext: 'token',
   });
   return kc;
 }

@@ -7,22 +7,13 @@
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { pidFileName, signalGroup } from './processes.ts';
+import { isRunning, pidFileName, signalGroup } from './processes.ts';
 
 const [ownerArg, workDir] = process.argv.slice(2);
 const ownerPid = Number(ownerArg);
 if (!Number.isInteger(ownerPid) || workDir === undefined) {
   process.stderr.write('usage: reaper.ts <owner-pid> <work-dir>\n');
   process.exit(2);
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function reap(dir: string): void {
@@ -37,7 +28,7 @@ const timer = setInterval(() => {
     clearInterval(timer);
     return;
   }
-  if (!alive(ownerPid)) {
+  if (!isRunning(ownerPid)) {
     clearInterval(timer);
     reap(workDir);
   }

@@ -71,6 +71,10 @@ class OperatorProcess {
     });
     this.child.stderr?.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
     this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
+    // The after hook kills it; this covers a test process that ends without running hooks (an uncaught error).
+    const orphanGuard = (): void => void this.child.kill('SIGKILL');
+    process.once('exit', orphanGuard);
+    this.child.once('exit', () => process.off('exit', orphanGuard));
   }
 
   get running(): boolean {

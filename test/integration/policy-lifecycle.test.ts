@@ -90,6 +90,14 @@ describe('policy lifecycle', () => {
       const ns = await core.readNamespace({ name: namespace });
       assert.equal(ns.metadata?.labels?.['pod-security.kubernetes.io/enforce'], 'restricted');
       assert.equal(ns.metadata?.labels?.['team'], 'research');
+
+      // Each condition's transition is an Event on the policy, where `kubectl describe agp` finds it.
+      const events = await eventually('Events about the policy', async () => {
+        const list = await core.listNamespacedEvent({ namespace: 'default', fieldSelector: `involvedObject.name=${name}` });
+        return list.items.length >= 6 ? list.items : undefined;
+      });
+      assert.ok(events.every((e) => e.involvedObject.uid === created.metadata.uid && e.involvedObject.kind === 'AgentPolicy'));
+      assert.ok(events.some((e) => e.type === 'Normal' && e.reason === 'Reconciled' && /^Ready is True/.test(e.message ?? '')));
     });
 
     test('a second reconcile of the unchanged policy writes nothing', async () => {

@@ -4,7 +4,9 @@ import { crossPolicyIssues } from '../validation/cross-policy.ts';
 import { formatIssue } from '../validation/issues.ts';
 import type { SemanticContext } from '../validation/semantic.ts';
 import { validateAgentPolicy } from '../validation/validate.ts';
-import { locate, type InputDocument } from './policy-input.ts';
+import { loadOperatorConfig, type OperatorConfig } from '../config.ts';
+import { loadCeilingRules } from './ceiling-input.ts';
+import { locate, readInputs, type InputDocument } from './policy-input.ts';
 
 export interface CheckedPolicy {
   readonly document: InputDocument;
@@ -48,4 +50,24 @@ function policyNameOf(value: unknown): string {
     }
   }
   return '(unnamed)';
+}
+
+/**
+ * What `render` and `validate` share: the operator settings from BULKHEAD_*, the ceiling (default or --ceiling),
+ * every input read and checked; unreadable input and invalid policies alike become problem lines.
+ */
+export async function checkPolicyInputs(
+  sources: readonly string[],
+  ceilingFile: string | undefined,
+  stdin: NodeJS.ReadableStream,
+): Promise<CheckResult & { readonly config: OperatorConfig }> {
+  const config = loadOperatorConfig(process.env);
+  const ceilingRules = await loadCeilingRules(ceilingFile);
+  const input = await readInputs(sources, stdin);
+  const checked = checkDocuments(input.documents, { config, ceilingRules });
+  return {
+    config,
+    valid: checked.valid,
+    problems: [...input.problems.map((p) => `${locate(p)}: ${p.message}`), ...checked.problems],
+  };
 }

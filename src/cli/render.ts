@@ -1,9 +1,6 @@
-import { loadOperatorConfig } from '../config.ts';
-import { checkDocuments } from './check-policies.ts';
-import { loadCeilingRules } from './ceiling-input.ts';
+import { checkPolicyInputs } from './check-policies.ts';
 import type { Command, CommandIO } from './command.ts';
 import { outputFormat, parseFlags } from './flags.ts';
-import { locate, readInputs } from './policy-input.ts';
 import { renderPolicies } from './render-output.ts';
 
 const help = `Usage: bulkhead render -f FILE|DIR|- [-f ...] [-o yaml|json] [--ceiling FILE]
@@ -51,11 +48,8 @@ export const renderCommand: Command = {
       ceiling: { type: 'string' },
     });
     const format = outputFormat(values.output);
-    const config = loadOperatorConfig(process.env);
-    const ceilingRules = await loadCeilingRules(values.ceiling);
-    const input = await readInputs(values.filename ?? [], io.stdin);
-    const checked = checkDocuments(input.documents, { config, ceilingRules });
-    const problems = [...input.problems.map((p) => `${locate(p)}: ${p.message}`), ...checked.problems];
+    const checked = await checkPolicyInputs(values.filename ?? [], values.ceiling, io.stdin);
+    const { config, problems } = checked;
     if (problems.length > 0) {
       io.stderr.write(problems.map((p) => `bulkhead render: ${p}\n`).join(''));
       return 1;

@@ -1,9 +1,6 @@
-import { loadOperatorConfig } from '../config.ts';
-import { checkDocuments } from './check-policies.ts';
-import { loadCeilingRules } from './ceiling-input.ts';
+import { checkPolicyInputs } from './check-policies.ts';
 import type { Command, CommandIO } from './command.ts';
 import { parseFlags } from './flags.ts';
-import { locate, readInputs } from './policy-input.ts';
 
 const help = `Usage: bulkhead validate -f FILE|DIR|- [-f ...] [--ceiling FILE]
 
@@ -41,11 +38,8 @@ export const validateCommand: Command = {
       filename: { type: 'string', short: 'f', multiple: true },
       ceiling: { type: 'string' },
     });
-    const config = loadOperatorConfig(process.env);
-    const ceilingRules = await loadCeilingRules(values.ceiling);
-    const input = await readInputs(values.filename ?? [], io.stdin);
-    const checked = checkDocuments(input.documents, { config, ceilingRules });
-    const problems = [...input.problems.map((p) => `${locate(p)}: ${p.message}`), ...checked.problems];
+    const checked = await checkPolicyInputs(values.filename ?? [], values.ceiling, io.stdin);
+    const { problems } = checked;
     if (problems.length > 0) {
       io.stderr.write(problems.map((p) => `${p}\n`).join(''));
       io.stderr.write(`${problems.length} problem${problems.length === 1 ? '' : 's'} found\n`);

@@ -4,6 +4,7 @@
  * and the rules read the agent's own spec (runtime class, ServiceAccount, registries, digests, token automount).
  */
 import { apiVersion as agentPolicyApiVersion, kind as agentPolicyKind } from '../api/v1alpha1/well-known.ts';
+import { installLabels } from './labels.ts';
 
 export interface AgentPodsDefaults {
   /** spec.sandbox.runtimeClass.name when the policy leaves it out. */
@@ -75,7 +76,7 @@ export function agentPodsAdmissionPolicy(name: string, defaults: AgentPodsDefaul
   return {
     apiVersion: 'admissionregistration.k8s.io/v1',
     kind: 'ValidatingAdmissionPolicy',
-    metadata: { name, labels: { 'app.kubernetes.io/name': 'bulkhead', 'app.kubernetes.io/component': 'admission' } },
+    metadata: { name, labels: installLabels('admission') },
     spec: {
       failurePolicy: 'Fail',
       paramKind: { apiVersion: agentPolicyApiVersion, kind: agentPolicyKind },

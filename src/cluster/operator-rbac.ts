@@ -7,6 +7,7 @@
  */
 import { group, plural } from '../api/v1alpha1/well-known.ts';
 import { apiGroupOf, resourceTable } from '../kube/resource-table.ts';
+import { installLabels } from './labels.ts';
 
 export interface OperatorRbacOptions {
   readonly operatorNamespace: string;
@@ -24,7 +25,7 @@ interface Rule {
   resourceNames?: string[];
 }
 
-const labels = { 'app.kubernetes.io/name': 'bulkhead', 'app.kubernetes.io/component': 'operator' };
+const labels = installLabels('operator');
 
 export function operatorClusterRoleRules(options: OperatorRbacOptions): Rule[] {
   const envelope: Rule[] = resourceTable.map((r) => ({

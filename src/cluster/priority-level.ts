@@ -2,11 +2,12 @@
  * The PriorityLevelConfiguration every agent's FlowSchema routes to: a small, queued share of the API server's
  * concurrency that lends nothing and borrows nothing, so a runaway agent throttles itself, not the cluster.
  */
+import { installLabels } from './labels.ts';
 export function agentPriorityLevel(name: string): object {
   return {
     apiVersion: 'flowcontrol.apiserver.k8s.io/v1',
     kind: 'PriorityLevelConfiguration',
-    metadata: { name, labels: { 'app.kubernetes.io/name': 'bulkhead', 'app.kubernetes.io/component': 'rate-limit' } },
+    metadata: { name, labels: installLabels('rate-limit') },
     spec: {
       type: 'Limited',
       limited: {

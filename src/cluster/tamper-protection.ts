@@ -6,6 +6,7 @@
  */
 import { managedByLabel, managedByValue } from '../api/v1alpha1/well-known.ts';
 import { apiGroupOf, resourceTable } from '../kube/resource-table.ts';
+import { installLabels } from './labels.ts';
 
 export interface TamperProtectionOptions {
   readonly name: string;
@@ -27,7 +28,7 @@ export function tamperProtectionPolicy(options: TamperProtectionOptions): object
   return {
     apiVersion: 'admissionregistration.k8s.io/v1',
     kind: 'ValidatingAdmissionPolicy',
-    metadata: { name: options.name, labels: { 'app.kubernetes.io/name': 'bulkhead', 'app.kubernetes.io/component': 'admission' } },
+    metadata: { name: options.name, labels: installLabels('admission') },
     spec: {
       failurePolicy: 'Fail',
       matchConstraints: {
@@ -65,7 +66,7 @@ export function tamperProtectionBinding(options: TamperProtectionOptions): objec
   return {
     apiVersion: 'admissionregistration.k8s.io/v1',
     kind: 'ValidatingAdmissionPolicyBinding',
-    metadata: { name: options.name, labels: { 'app.kubernetes.io/name': 'bulkhead', 'app.kubernetes.io/component': 'admission' } },
+    metadata: { name: options.name, labels: installLabels('admission') },
     spec: { policyName: options.name, validationActions: ['Deny'] },
   };
 }

@@ -1,4 +1,5 @@
 /** One RBAC rule as Roles and ClusterRoles carry it (the subset Bulkhead reads and writes). */
+import { installLabels } from '../../cluster/labels.ts';
 export interface PolicyRule {
   readonly apiGroups: readonly string[];
   readonly resources: readonly string[];
@@ -30,7 +31,7 @@ export function ceilingClusterRole(name: string, rules: readonly PolicyRule[] = 
   return {
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'ClusterRole',
-    metadata: { name, labels: { 'app.kubernetes.io/name': 'bulkhead', 'app.kubernetes.io/component': 'ceiling' } },
+    metadata: { name, labels: installLabels('ceiling') },
     rules: rules.map((r) => ({ ...r })),
   };
 }

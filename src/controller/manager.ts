@@ -74,17 +74,18 @@ class Controllers {
   #workers: WorkerPool | undefined;
   #resync: NodeJS.Timeout | undefined;
   #synced = false;
+  #countTimer: NodeJS.Timeout | undefined;
 
   constructor(options: ManagerOptions, clients: KubeClients) {
     this.#options = options;
     this.#clients = clients;
     this.queue = new WorkQueue({ name: queueName, metrics: options.metrics.workQueueHooks() });
     this.#policies = this.#informer({ apiVersion: policyApiVersion, kind: policyKind, plural }, undefined);
-    // Once synced, every policy event also recounts bulkhead_policies (a walk of the cache), so the gauge follows
-    // status writes instead of waiting for the next resync; start() counts the initial list once.
+    // Once synced, policy events also recount bulkhead_policies, so the gauge follows status writes instead of
+    // waiting for the next resync; start() counts the initial list once.
     const changed = (p: KubernetesObject): void => {
       this.queue.add(p.metadata?.name ?? '');
-      if (this.#synced) this.#countPolicies();
+      if (this.#synced) this.#scheduleCount();
     };
     this.#policies.on({ add: changed, update: changed, delete: changed });
   }
@@ -130,6 +131,7 @@ class Controllers {
 
   async stop(): Promise<void> {
     clearInterval(this.#resync);
+    clearTimeout(this.#countTimer);
     await this.queue.shutDownWithDrain();
     await this.#workers?.finished;
     await Promise.all([this.#policies, ...this.#owned.values()].map((i) => i.stop()));
@@ -198,6 +200,19 @@ class Controllers {
     }
     for (const policy of this.#policies.list()) this.queue.add(policy.metadata?.name ?? '');
     this.#countPolicies();
+  }
+
+  /**
+   * A recount walks the whole cache: a burst of events (10,000 status writes after a restart) is coalesced into one
+   * walk a second instead of one walk per event.
+   */
+  #scheduleCount(): void {
+    if (this.#countTimer !== undefined) return;
+    this.#countTimer = setTimeout(() => {
+      this.#countTimer = undefined;
+      this.#countPolicies();
+    }, 1_000);
+    this.#countTimer.unref();
   }
 
   #countPolicies(): void {

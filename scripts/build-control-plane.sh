@@ -7,13 +7,33 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=scripts/control-plane-versions.sh
 . "$root/scripts/control-plane-versions.sh"
 
-mkdir -p "$BULKHEAD_BIN"
+mkdir -p "$BULKHEAD_BIN" "$BULKHEAD_TOOLS_BIN"
 log() { printf '[cluster:build] %s\n' "$*" >&2; }
 
 if ! command -v go >/dev/null 2>&1; then
   log "Go is not installed; it is needed only to build the test control plane (see README.md)."
   exit 1
 fi
+
+# install OUTPUT PACKAGE@VERSION: a module without replace directives, built straight from the module proxy.
+install() {
+  local out=$1 pkg=$2
+  if [ -x "$BULKHEAD_TOOLS_BIN/$out" ]; then
+    log "$out: cached at $BULKHEAD_TOOLS_BIN/$out"
+    return
+  fi
+  log "$out: building $pkg; a cold build takes a minute or two"
+  local start=$SECONDS tmp
+  tmp=$(mktemp -d)
+  if ! (cd "$tmp" && CGO_ENABLED=0 GOBIN="$tmp" go install -trimpath -ldflags "-s -w" "$pkg"); then
+    log "$out: FAILED to build $pkg (see the Go errors above)"
+    rm -rf "$tmp"
+    exit 1
+  fi
+  mv "$tmp/$(basename "${pkg%@*}")" "$BULKHEAD_TOOLS_BIN/$out"
+  rm -rf "$tmp"
+  log "$out: built in $((SECONDS - start)) s"
+}
 
 # build MODULE_DIR OUTPUT PACKAGE [LDFLAGS]
 build() {
@@ -42,4 +62,8 @@ k8s_ldflags="-X k8s.io/component-base/version.gitVersion=v$KUBERNETES_VERSION \
 build tools/etcd etcd go.etcd.io/etcd/server/v3
 build tools/k8s kube-apiserver k8s.io/kubernetes/cmd/kube-apiserver "$k8s_ldflags"
 build tools/k8s kube-controller-manager k8s.io/kubernetes/cmd/kube-controller-manager "$k8s_ldflags"
-log "all components ready in $BULKHEAD_BIN"
+# Interoperability: the real Sealed Secrets controller and kubeseal, and real Helm.
+install sealed-secrets-controller "github.com/bitnami-labs/sealed-secrets/cmd/controller@v$SEALED_SECRETS_VERSION"
+install kubeseal "github.com/bitnami-labs/sealed-secrets/cmd/kubeseal@v$SEALED_SECRETS_VERSION"
+install helm "helm.sh/helm/v4/cmd/helm@v$HELM_VERSION"
+log "all components ready in $BULKHEAD_BIN and $BULKHEAD_TOOLS_BIN"

@@ -13,6 +13,13 @@ export interface ControlPlaneBinaries {
   readonly etcd: string;
   readonly kubeApiserver: string;
   readonly kubeControllerManager: string;
+  /** The interoperability tools: the Sealed Secrets controller and kubeseal, and Helm. */
+  readonly sealedSecretsVersion: string;
+  readonly helmVersion: string;
+  readonly toolsBinDir: string;
+  readonly sealedSecretsController: string;
+  readonly kubeseal: string;
+  readonly helm: string;
 }
 
 const versionsFile = new URL('../../../scripts/control-plane-versions.sh', import.meta.url);
@@ -28,6 +35,9 @@ export function controlPlaneBinaries(env: NodeJS.ProcessEnv = process.env): Cont
   const etcdVersion = pinned('ETCD_VERSION');
   const cache = env['BULKHEAD_CACHE'] ?? join(homedir(), '.cache', 'bulkhead');
   const binDir = env['BULKHEAD_BIN'] ?? join(cache, 'bin', `k8s-v${kubernetesVersion}-etcd-v${etcdVersion}`);
+  const sealedSecretsVersion = pinned('SEALED_SECRETS_VERSION');
+  const helmVersion = pinned('HELM_VERSION');
+  const toolsBinDir = env['BULKHEAD_TOOLS_BIN'] ?? join(cache, 'bin', `sealed-secrets-v${sealedSecretsVersion}-helm-v${helmVersion}`);
   return {
     kubernetesVersion,
     etcdVersion,
@@ -35,5 +45,11 @@ export function controlPlaneBinaries(env: NodeJS.ProcessEnv = process.env): Cont
     etcd: join(binDir, 'etcd'),
     kubeApiserver: join(binDir, 'kube-apiserver'),
     kubeControllerManager: join(binDir, 'kube-controller-manager'),
+    sealedSecretsVersion,
+    helmVersion,
+    toolsBinDir,
+    sealedSecretsController: join(toolsBinDir, 'sealed-secrets-controller'),
+    kubeseal: join(toolsBinDir, 'kubeseal'),
+    helm: join(toolsBinDir, 'helm'),
   };
 }

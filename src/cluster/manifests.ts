@@ -8,6 +8,7 @@ import { AgentPolicySchema } from '../api/v1alpha1/schema.ts';
 import { apiVersion, kind } from '../api/v1alpha1/well-known.ts';
 import type { OperatorConfig } from '../config.ts';
 import { agentPodsAdmissionPolicy } from './agent-pods-admission.ts';
+import { operatorGuardBinding, operatorGuardPolicy } from './operator-guard.ts';
 import { operatorRbac } from './operator-rbac.ts';
 import { agentPriorityLevel } from './priority-level.ts';
 import { tamperProtectionBinding, tamperProtectionPolicy } from './tamper-protection.ts';
@@ -16,6 +17,8 @@ import { tamperProtectionBinding, tamperProtectionPolicy } from './tamper-protec
 export const operatorRoleName = 'bulkhead-operator';
 /** Name of the tamper-protection ValidatingAdmissionPolicy and its binding. */
 export const tamperProtectionName = 'bulkhead-tamper-protection';
+/** Name of the ValidatingAdmissionPolicy and binding that confine the operator's own writes to Bulkhead's objects. */
+export const operatorGuardName = 'bulkhead-operator-guard';
 
 /** The schema's own defaults, read by parsing an empty spec, so the admission policy's fallbacks never drift. */
 function schemaDefaults(): { runtimeClassName: string; serviceAccountName: string } {
@@ -39,5 +42,7 @@ export function clusterManifests(config: OperatorConfig): object[] {
     agentPodsAdmissionPolicy(config.agentPodsAdmissionPolicyName, schemaDefaults()),
     tamperProtectionPolicy({ ...config, name: tamperProtectionName }),
     tamperProtectionBinding({ ...config, name: tamperProtectionName }),
+    operatorGuardPolicy({ ...config, name: operatorGuardName }),
+    operatorGuardBinding({ ...config, name: operatorGuardName }),
   ];
 }

@@ -10,6 +10,10 @@
  * - AgentPolicy writes that leave the spec, labels and annotations alone (the finalizer) and the status subresource;
  * - Events about an AgentPolicy in `default` (where a cluster-scoped object's Events live);
  * - its leader-election Lease in its own namespace.
+ * Within the envelope, what the operator writes keeps the shape Bulkhead gives it, so a leaked token cannot turn an
+ * envelope object into a grant for someone else: a RoleBinding binds only ServiceAccounts of its own namespace (or the
+ * operator itself), a FlowSchema routes only named ServiceAccounts to the agents' priority level at Bulkhead's
+ * precedence, and a namespace keeps a Pod Security level of restricted or baseline.
  * Everything else is denied to it. The API server never runs admission policies on admission-policy objects, so
  * whatever RBAC grants the operator there is limited by RBAC alone (see docs/security.md).
  */
@@ -20,7 +24,13 @@ export interface OperatorGuardOptions {
   readonly name: string;
   readonly operatorNamespace: string;
   readonly operatorServiceAccount: string;
+  /** The agents' PriorityLevelConfiguration: the only one a FlowSchema written by the operator may route to. */
+  readonly priorityLevelName: string;
+  readonly flowSchemaMatchingPrecedence: number;
 }
+
+/** Pod Security levels an agent namespace may carry (spec.podSecurity.level): never privileged. */
+const agentPodSecurityLevels = ['restricted', 'baseline'];
 
 /** Where Events about cluster-scoped objects (an AgentPolicy) are written; see src/kube/cluster-writer.ts. */
 export const policyEventNamespace = 'default';
@@ -47,6 +57,9 @@ export function operatorUsername(options: Pick<OperatorGuardOptions, 'operatorNa
 
 function variables(options: OperatorGuardOptions): { name: string; expression: string }[] {
   return [
+    // An empty subResource, namespace or name is absent from the request, not "": read them with defaults.
+    { name: 'subresource', expression: "request.?subResource.orValue('')" },
+    { name: 'requestNamespace', expression: "request.?namespace.orValue('')" },
     { name: 'policyRequest', expression: `request.resource.group == ${quote(group)} && request.resource.resource == ${quote(plural)}` },
     { name: 'eventRequest', expression: "request.resource.resource == 'events' && request.resource.group in ['', 'events.k8s.io']" },
     { name: 'leaseRequest', expression: "request.resource.group == 'coordination.k8s.io' && request.resource.resource == 'leases'" },
@@ -72,23 +85,57 @@ function variables(options: OperatorGuardOptions): { name: string; expression: s
       // A namespace is judged by ownObject itself; a cluster-scoped object has no namespace; anything else must be in
       // a namespace Bulkhead created (or adopted), never in kube-system, default or a tenant's namespace.
       name: 'agentNamespace',
-      expression: `variables.namespaceRequest || request.namespace == '' || ${labelled('namespaceObject')}`,
+      expression: `variables.namespaceRequest || variables.requestNamespace == '' || ${labelled('namespaceObject')}`,
     },
     { name: 'operatorNamespace', expression: quote(options.operatorNamespace) },
+    { name: 'operatorServiceAccount', expression: quote(options.operatorServiceAccount) },
+  ];
+}
+
+/** Rules on the shape of envelope objects that would otherwise grant or take something beyond the agent. */
+function shapeRules(options: OperatorGuardOptions): { expression: string; message: string; reason: string }[] {
+  const written = (group: string, resource: string): string =>
+    `(request.resource.group == ${quote(group)} && request.resource.resource == ${quote(resource)} && object != null)`;
+  return [
+    {
+      expression:
+        `!${written('rbac.authorization.k8s.io', 'rolebindings')} || object.?subjects.orValue([]).all(s, s.kind == 'ServiceAccount' && ` +
+        "(s.?namespace.orValue('') == variables.requestNamespace || " +
+        "(s.?namespace.orValue('') == variables.operatorNamespace && s.name == variables.operatorServiceAccount)))",
+      message: 'a RoleBinding written by the Bulkhead operator may bind only ServiceAccounts of its own namespace, or the operator itself',
+      reason: 'Forbidden',
+    },
+    {
+      expression:
+        `!${written('flowcontrol.apiserver.k8s.io', 'flowschemas')} || (` +
+        `object.spec.priorityLevelConfiguration.name == ${quote(options.priorityLevelName)} && ` +
+        `object.spec.?matchingPrecedence.orValue(0) == ${options.flowSchemaMatchingPrecedence} && ` +
+        "object.spec.?rules.orValue([]).all(r, r.?subjects.orValue([]).all(s, s.kind == 'ServiceAccount' && " +
+        "s.serviceAccount.namespace != '*' && s.serviceAccount.name != '*')))",
+      message: `a FlowSchema written by the Bulkhead operator may route only named ServiceAccounts, to priority level ${options.priorityLevelName} at precedence ${options.flowSchemaMatchingPrecedence}`,
+      reason: 'Forbidden',
+    },
+    {
+      expression:
+        `!${written('', 'namespaces')} || ` +
+        `object.metadata.?labels[?'pod-security.kubernetes.io/enforce'].orValue('') in ${JSON.stringify(agentPodSecurityLevels).replaceAll('"', "'")}`,
+      message: `a namespace written by the Bulkhead operator must enforce Pod Security ${agentPodSecurityLevels.join(' or ')}`,
+      reason: 'Forbidden',
+    },
   ];
 }
 
 const validations = [
   {
     // The operator writes one subresource: the AgentPolicy status. Not pods/exec, serviceaccounts/token, nor any other.
-    expression: "request.subResource == '' || (variables.policyRequest && request.subResource == 'status')",
-    messageExpression: "'the Bulkhead operator may not write ' + request.resource.resource + '/' + request.subResource",
+    expression: "variables.subresource == '' || (variables.policyRequest && variables.subresource == 'status')",
+    messageExpression: "'the Bulkhead operator may not write ' + request.resource.resource + '/' + variables.subresource",
     reason: 'Forbidden',
   },
   {
     // It never creates or deletes a policy, and its own writes (the finalizer) never change what a policy says.
     expression:
-      "!variables.policyRequest || (request.operation == 'UPDATE' && (request.subResource == 'status' || (" +
+      "!variables.policyRequest || (request.operation == 'UPDATE' && (variables.subresource == 'status' || (" +
       "object.?spec.orValue({}) == oldObject.?spec.orValue({}) && " +
       'object.metadata.?labels.orValue({}) == oldObject.metadata.?labels.orValue({}) && ' +
       'object.metadata.?annotations.orValue({}) == oldObject.metadata.?annotations.orValue({}) && ' +
@@ -98,13 +145,13 @@ const validations = [
   },
   {
     expression:
-      `!variables.eventRequest || (request.namespace == ${quote(policyEventNamespace)} && request.operation != 'DELETE' && ` +
+      `!variables.eventRequest || (variables.requestNamespace == ${quote(policyEventNamespace)} && request.operation != 'DELETE' && ` +
       `(object == null || ${aboutPolicy('object')}) && (oldObject == null || ${aboutPolicy('oldObject')}))`,
     message: `the Bulkhead operator may only record Events about AgentPolicies, in namespace ${policyEventNamespace}`,
     reason: 'Forbidden',
   },
   {
-    expression: "!variables.leaseRequest || (request.namespace == variables.operatorNamespace && request.operation != 'DELETE')",
+    expression: "!variables.leaseRequest || (variables.requestNamespace == variables.operatorNamespace && request.operation != 'DELETE')",
     message: "the Bulkhead operator may only write its leader-election Lease, in its own namespace",
     reason: 'Forbidden',
   },
@@ -113,7 +160,7 @@ const validations = [
     messageExpression:
       "'the Bulkhead operator may only ' + request.operation.lowerAscii() + ' objects of an agent envelope (labelled " +
       `${managedByLabel}=${managedByValue}, in a namespace Bulkhead manages); ' + request.resource.resource + ' ' + ` +
-      "(request.namespace == '' ? '' : request.namespace + '/') + request.name + ' is not one'",
+      "(variables.requestNamespace == '' ? '' : variables.requestNamespace + '/') + request.?name.orValue('') + ' is not one'",
     reason: 'Forbidden',
   },
 ];
@@ -129,13 +176,13 @@ export function operatorGuardPolicy(options: OperatorGuardOptions): object {
         // Every resource and subresource: what the operator may not write is defined by the rules above, not by a
         // list of kinds that would fall behind RBAC.
         resourceRules: [
-          { apiGroups: ['*'], apiVersions: ['*'], operations: ['CREATE', 'UPDATE', 'DELETE'], resources: ['*', '*/*'] },
+          { apiGroups: ['*'], apiVersions: ['*'], operations: ['CREATE', 'UPDATE', 'DELETE'], resources: ['*/*'] },
         ],
       },
       // Only the operator's own requests are judged: everyone else is left to RBAC and tamper protection.
       matchConditions: [{ name: 'operator-only', expression: `request.userInfo.username == ${quote(operatorUsername(options))}` }],
       variables: variables(options),
-      validations,
+      validations: [...validations, ...shapeRules(options)],
     },
   };
 }

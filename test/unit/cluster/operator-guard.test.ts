@@ -31,7 +31,7 @@ test('judges only the operator ServiceAccount, on every resource and subresource
   assert.equal(guard.spec.failurePolicy, 'Fail');
   assert.equal(guard.spec.paramKind, undefined);
   assert.deepEqual(guard.spec.matchConstraints.resourceRules, [
-    { apiGroups: ['*'], apiVersions: ['*'], operations: ['CREATE', 'UPDATE', 'DELETE'], resources: ['*', '*/*'] },
+    { apiGroups: ['*'], apiVersions: ['*'], operations: ['CREATE', 'UPDATE', 'DELETE'], resources: ['*/*'] },
   ]);
   assert.deepEqual(guard.spec.matchConditions, [
     { name: 'operator-only', expression: "request.userInfo.username == 'system:serviceaccount:bulkhead-system:bulkhead'" },
@@ -49,7 +49,7 @@ test('the binding denies (not audit), cluster-wide, without parameters', () => {
 });
 
 test('a configured operator namespace and ServiceAccount reach the match condition and the Lease rule', () => {
-  const custom = operatorGuardPolicy({ name: 'g', operatorNamespace: 'platform-ops', operatorServiceAccount: "it's" }) as Guard;
+  const custom = operatorGuardPolicy({ ...options, name: 'g', operatorNamespace: 'platform-ops', operatorServiceAccount: "it's" }) as Guard;
   // A quote in a name must not end the CEL string early.
   assert.equal(custom.spec.matchConditions[0]?.expression, "request.userInfo.username == 'system:serviceaccount:platform-ops:it\\'s'");
   assert.equal(custom.spec.variables.find((v) => v.name === 'operatorNamespace')?.expression, "'platform-ops'");
@@ -93,13 +93,26 @@ test('every write the operator RBAC grants falls under a rule of the guard', () 
 
 test('the only subresource allowed is the AgentPolicy status; Events only in default; the Lease only in its namespace', () => {
   const [subresources, policies, events, leases, envelope] = guard.spec.validations;
-  assert.equal(subresources?.expression, "request.subResource == '' || (variables.policyRequest && request.subResource == 'status')");
+  assert.equal(guard.spec.validations.length, 8);
+  assert.equal(subresources?.expression, "variables.subresource == '' || (variables.policyRequest && variables.subresource == 'status')");
   assert.match(policies?.expression ?? '', /object\.\?spec\.orValue\(\{\}\) == oldObject\.\?spec\.orValue\(\{\}\)/);
   assert.match(policies?.expression ?? '', /request\.operation == 'UPDATE'/);
-  assert.match(events?.expression ?? '', /request\.namespace == 'default' && request\.operation != 'DELETE'/);
-  assert.match(leases?.expression ?? '', /request\.namespace == variables\.operatorNamespace/);
+  assert.match(events?.expression ?? '', /variables\.requestNamespace == 'default' && request\.operation != 'DELETE'/);
+  assert.match(leases?.expression ?? '', /variables\.requestNamespace == variables\.operatorNamespace/);
   assert.equal(envelope?.expression, '!variables.envelopeRequest || (variables.ownObject && variables.agentNamespace)');
   for (const validation of guard.spec.validations) assert.equal(validation.reason, 'Forbidden');
+});
+
+test('envelope objects keep their shape: bindings to local ServiceAccounts, FlowSchemas to the agent level, PSA never privileged', () => {
+  const [rolebindings, flowschemas, namespaces] = guard.spec.validations.slice(5);
+  assert.match(rolebindings?.expression ?? '', /rolebindings.*subjects\.orValue\(\[\]\)\.all\(s, s\.kind == 'ServiceAccount'/);
+  assert.match(rolebindings?.expression ?? '', /s\.name == variables\.operatorServiceAccount/);
+  assert.match(flowschemas?.expression ?? '', /priorityLevelConfiguration\.name == 'bulkhead-agents'/);
+  assert.match(flowschemas?.expression ?? '', /matchingPrecedence\.orValue\(0\) == 1000/);
+  assert.match(flowschemas?.expression ?? '', /s\.serviceAccount\.namespace != '\*'/);
+  assert.match(namespaces?.expression ?? '', /'pod-security\.kubernetes\.io\/enforce'\]\.orValue\(''\) in \['restricted','baseline'\]$/);
+  // Each applies only to writes that carry an object (a delete has none).
+  for (const rule of [rolebindings, flowschemas, namespaces]) assert.match(rule?.expression ?? '', /&& object != null\)/);
 });
 
 test('every CEL expression has balanced parentheses, brackets and quotes', () => {

@@ -14,7 +14,7 @@ import { defaultOperatorConfig } from '../../src/config.ts';
 import { agentPolicyCrd } from '../../src/crd/agent-policy-crd.ts';
 import type { ValidationIssue } from '../../src/validation/issues.ts';
 import { parseAgentPolicy, validateAgentPolicy } from '../../src/validation/validate.ts';
-import { expectApiError, statusMessage, statusOf } from '../support/api.ts';
+import { expectApiError, namesPath, statusMessage, statusOf } from '../support/api.ts';
 import { adminKubeConfig, uniqueName } from '../support/cluster.ts';
 import { installCrd } from '../support/install.ts';
 import { loadSamples, withUniqueNames, type PolicyDocument } from '../support/samples.ts';
@@ -33,12 +33,6 @@ const kc = adminKubeConfig();
 const customObjects = kc.makeApiClient(k8s.CustomObjectsApi);
 const crdName = 'agentpolicies.bulkhead.dev';
 const semanticContext = { config: defaultOperatorConfig, ceilingRules: defaultCeilingRules };
-
-/** Whether `message` names `path` as a field path, alone or as the start of a longer one (labels["x"], .requests.cpu). */
-function namesPath(message: string, path: string): boolean {
-  const escaped = path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return new RegExp(`(^|[\\s\\["])${escaped}([.\\[:"]|$)`).test(message);
-}
 
 /** Whether an issue lies at `path` or below it (the same rule as test/unit/validation.test.ts). */
 const issueAt = (issues: readonly ValidationIssue[], path: string): boolean =>

@@ -5,121 +5,31 @@
  * metrics endpoints of a running replica. Short timings (4 s / 3 s / 1 s) keep the file fast.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import * as k8s from '@kubernetes/client-node';
 import { defaultOperatorConfig } from '../../src/config.ts';
 import { adminKubeConfig, eventually, uniqueName } from '../support/cluster.ts';
 import { installBulkhead, operatorKubeConfig } from '../support/install.ts';
 import { PolicyClient } from '../support/operator.ts';
+import { OperatorProcess } from '../support/operator-process.ts';
 
 const admin = adminKubeConfig();
 const coordination = admin.makeApiClient(k8s.CoordinationV1Api);
 const policies = new PolicyClient(admin);
-const main = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
 const leaseNamespace = defaultOperatorConfig.operatorNamespace;
 const leaseDurationMs = 4_000;
 
-interface LogLine {
-  readonly msg?: string;
-  readonly level?: string;
-  readonly identity?: string;
-  readonly healthPort?: number;
-  readonly [field: string]: unknown;
-}
-
-/** One `bulkhead controller` process and the JSON lines it logged, each with the time it arrived. */
-class OperatorProcess {
-  readonly name: string;
-  readonly child: ChildProcess;
-  readonly lines: { at: number; line: LogLine }[] = [];
-  readonly exited: Promise<number | null>;
-  stderr = '';
-  #waiters: (() => void)[] = [];
-
-  constructor(name: string, kubeconfigPath: string, leaseName: string) {
-    this.name = name;
-    const args = [
-      main,
-      'controller',
-      '--kubeconfig', kubeconfigPath,
-      '--health-port', '0',
-      '--lease-name', leaseName,
-      '--lease-duration', `${leaseDurationMs / 1000}s`,
-      '--renew-deadline', '3s',
-      '--retry-period', '1s',
-    ];
-    this.child = spawn(process.execPath, args, { env: { ...process.env, POD_NAME: name }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let buffered = '';
-    this.child.stdout?.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
-      const complete = buffered.split('\n');
-      buffered = complete.pop() ?? '';
-      for (const text of complete) {
-        if (text.trim() === '') continue;
-        try {
-          this.lines.push({ at: Date.now(), line: JSON.parse(text) as LogLine });
-        } catch {
-          this.lines.push({ at: Date.now(), line: { msg: text } });
-        }
-      }
-      for (const wake of this.#waiters.splice(0)) wake();
-    });
-    this.child.stderr?.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
-    this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
-    // The after hook kills it; this covers a test process that ends without running hooks (an uncaught error).
-    const orphanGuard = (): void => void this.child.kill('SIGKILL');
-    process.once('exit', orphanGuard);
-    this.child.once('exit', () => process.off('exit', orphanGuard));
-  }
-
-  get running(): boolean {
-    return this.child.exitCode === null && this.child.signalCode === null;
-  }
-
-  find(msg: string): { at: number; line: LogLine } | undefined {
-    return this.lines.find((l) => l.line.msg === msg);
-  }
-
-  /** Resolves with the first line logging `msg`; fails after the timeout or when the process exits first. */
-  async waitFor(msg: string, timeoutMs = 20_000): Promise<{ at: number; line: LogLine }> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = this.find(msg);
-      if (found !== undefined) return found;
-      if (!this.running) throw new Error(`${this.name} exited before logging "${msg}"; stderr: ${this.stderr}`);
-      const remaining = deadline - Date.now();
-      if (remaining <= 0) throw new Error(`${this.name} did not log "${msg}" within ${timeoutMs} ms; logged: ${this.messages().join(' | ')}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.min(remaining, 250));
-        this.#waiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
-  }
-
-  messages(): string[] {
-    return this.lines.map((l) => String(l.line.msg));
-  }
-
-  async healthPort(): Promise<number> {
-    const port = (await this.waitFor('bulkhead controller started')).line.healthPort;
-    assert.ok(typeof port === 'number' && port > 0, `${this.name} logged its health port`);
-    return port;
-  }
-
-  /** Kills the process if it still runs and waits for it to be gone. */
-  async kill(): Promise<void> {
-    if (this.running) this.child.kill('SIGKILL');
-    await this.exited;
-  }
-}
+/** A replica with short lease timings (4 s / 3 s / 1 s) on the test's own Lease. */
+const replica = (name: string, kubeconfigPath: string, leaseName: string): OperatorProcess =>
+  new OperatorProcess(name, kubeconfigPath, [
+    '--lease-name', leaseName,
+    '--lease-duration', `${leaseDurationMs / 1000}s`,
+    '--renew-deadline', '3s',
+    '--retry-period', '1s',
+  ]);
 
 async function readLease(name: string): Promise<k8s.V1Lease | undefined> {
   try {
@@ -147,7 +57,7 @@ describe('leader election between two controller processes', () => {
     await installBulkhead(admin);
     const kubeconfigPath = join(workDir, 'operator.kubeconfig');
     writeFileSync(kubeconfigPath, (await operatorKubeConfig(admin)).exportConfig(), { mode: 0o600 });
-    replicas.push(new OperatorProcess('replica-a', kubeconfigPath, leaseName), new OperatorProcess('replica-b', kubeconfigPath, leaseName));
+    replicas.push(replica('replica-a', kubeconfigPath, leaseName), replica('replica-b', kubeconfigPath, leaseName));
   });
 
   after(async () => {
@@ -246,12 +156,12 @@ describe('leader election between two controller processes', () => {
   });
 
   test('a leader whose lease was taken stops within the renew deadline and exits 1', async () => {
-    const replica = new OperatorProcess('replica-c', join(workDir, 'operator.kubeconfig'), leaseName);
-    replicas.push(replica);
+    const third = replica('replica-c', join(workDir, 'operator.kubeconfig'), leaseName);
+    replicas.push(third);
     // The lease was released: a new candidate acquires it at once.
-    const became = await replica.waitFor('became leader', 10_000);
-    assert.ok(became.at - (replica.lines[0]?.at ?? 0) < leaseDurationMs, 'no need to wait out a released lease');
-    await replica.waitFor('caches synced');
+    const became = await third.waitFor('became leader', 10_000);
+    assert.ok(became.at - (third.lines[0]?.at ?? 0) < leaseDurationMs, 'no need to wait out a released lease');
+    await third.waitFor('caches synced');
     // Someone else now holds the lease, freshly renewed: the leader cannot renew and must step down.
     const lease = await readLease(leaseName);
     assert.ok(lease?.spec !== undefined);
@@ -261,9 +171,9 @@ describe('leader election between two controller processes', () => {
       namespace: leaseNamespace,
       body: { ...lease, spec: { ...lease.spec, holderIdentity: 'intruder', renewTime: new k8s.V1MicroTime(stolenAt) } },
     });
-    assert.equal(await replica.exited, 1, `exit status; stderr: ${replica.stderr}`);
-    const lost = replica.find('lost leadership; stopping');
-    assert.ok(lost !== undefined, `logged the loss: ${replica.messages().join(' | ')}`);
+    assert.equal(await third.exited, 1, `exit status; stderr: ${third.stderr}`);
+    const lost = third.find('lost leadership; stopping');
+    assert.ok(lost !== undefined, `logged the loss: ${third.messages().join(' | ')}`);
     assert.ok(lost.at - stolenAt <= 3_000 + 1_000 + 1_000, `stepped down after ${lost.at - stolenAt} ms`);
     assert.equal((await readLease(leaseName))?.spec?.holderIdentity, 'intruder', 'the lease is not released to anyone');
   });

@@ -72,3 +72,9 @@ export async function exists(read: () => Promise<unknown>): Promise<boolean> {
     throw error;
   }
 }
+
+/** Whether `message` names `path` as a field path, alone or as the start of a longer one (labels["x"], .requests.cpu). */
+export function namesPath(message: string, path: string): boolean {
+  const escaped = path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`(^|[\\s\\["])${escaped}([.\\[:"]|$)`).test(message);
+}

@@ -13,7 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
 import { dns1123Label, labelValue } from '../../src/api/v1alpha1/formats.ts';
 import { namesPath, statusMessage, statusOf } from '../support/api.ts';
-import { adminKubeConfig, eventually, uniqueName } from '../support/cluster.ts';
+import { adminKubeConfig, uniqueName } from '../support/cluster.ts';
 import { loadHostileCases, type HostileCase } from '../support/hostile.ts';
 import { installBulkhead, operatorKubeConfig } from '../support/install.ts';
 import { OperatorProcess } from '../support/operator-process.ts';

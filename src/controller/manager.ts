@@ -10,15 +10,16 @@ import type { OperatorConfig } from '../config.ts';
 import { makeKubeClients, type KubeClients } from '../kube/client.ts';
 import { clusterReader, kindKey } from '../kube/cluster-reader.ts';
 import { clusterWriter } from '../kube/cluster-writer.ts';
-import { isNotFound } from '../kube/errors.ts';
 import { Informer } from '../kube/informer.ts';
 import { kubeLeaseStore } from '../kube/lease-store.ts';
 import { kubeListWatch } from '../kube/list-watch.ts';
 import { OwnerIndex } from '../kube/owner-index.ts';
 import { resourceTable, type ResourceKind } from '../kube/resource-table.ts';
+import { discoveryServedKinds } from '../kube/served-kinds.ts';
 import type { Metrics } from '../observability/controller-metrics.ts';
 import { startHealthServer, type HealthServer } from '../observability/health-server.ts';
 import { owningPolicies } from './enqueue.ts';
+import { KindDiscovery } from './kind-discovery.ts';
 import { LeaderElector } from './leader-election.ts';
 import type { KubeObject } from './ports.ts';
 import { createReconciler } from './reconciler.ts';
@@ -43,6 +44,8 @@ export interface ManagerOptions {
   readonly concurrency?: number;
   /** Every policy is reconciled again this often, events or not (default 10 minutes). */
   readonly resyncMs?: number;
+  /** How often discovery is asked whether optional kinds (SealedSecret) are served (default 5 s). */
+  readonly kindDiscoveryMs?: number;
   /** Port of /healthz, /readyz, /metrics; 0 picks one; undefined serves nothing. */
   readonly healthPort?: number;
   /** Undefined runs without leader election (a single replica, or tests). */
@@ -71,6 +74,7 @@ class Controllers {
   readonly #policies: Informer;
   readonly #owned = new Map<string, Informer>();
   readonly #ownerIndex = new OwnerIndex();
+  readonly #discovery: KindDiscovery<ResourceKind>;
   #workers: WorkerPool | undefined;
   #resync: NodeJS.Timeout | undefined;
   #synced = false;
@@ -88,6 +92,14 @@ class Controllers {
       if (this.#synced) this.#scheduleCount();
     };
     this.#policies.on({ add: changed, update: changed, delete: changed });
+    this.#discovery = new KindDiscovery<ResourceKind>({
+      kinds: (resourceTable as readonly ResourceKind[]).filter((k) => k.optional === true),
+      port: discoveryServedKinds(clients),
+      ...(options.kindDiscoveryMs === undefined ? {} : { intervalMs: options.kindDiscoveryMs }),
+      onServed: (kind) => this.#kindServed(kind),
+      onUnserved: (kind) => this.#kindUnserved(kind),
+      onError: (err) => options.log.warn({ err }, 'discovery of optional kinds failed; retrying'),
+    });
   }
 
   get synced(): boolean {
@@ -96,7 +108,8 @@ class Controllers {
 
   async start(): Promise<void> {
     const log = this.#options.log;
-    for (const kind of resourceTable) await this.#watchKind(kind);
+    for (const kind of resourceTable as readonly ResourceKind[]) if (kind.optional !== true) this.#watchKind(kind);
+    await this.#discovery.start();
     this.#policies.start();
     await Promise.all([this.#policies, ...this.#owned.values()].map((i) => i.waitForSync()));
     this.#synced = true;
@@ -124,12 +137,13 @@ class Controllers {
         log.warn({ agentPolicy: key, retries, err: error instanceof Error ? error.message : String(error) }, 'reconcile failed; retrying'),
       ),
     });
-    this.#resync = setInterval(() => void this.#resyncAll(), this.#options.resyncMs ?? 600_000);
+    this.#resync = setInterval(() => this.#resyncAll(), this.#options.resyncMs ?? 600_000);
     this.#resync.unref();
     this.#countPolicies();
   }
 
   async stop(): Promise<void> {
+    await this.#discovery.stop();
     clearInterval(this.#resync);
     clearTimeout(this.#countTimer);
     await this.queue.shutDownWithDrain();
@@ -149,14 +163,11 @@ class Controllers {
     });
   }
 
-  /** Starts the informer of one owned kind, if the API server serves it (SealedSecret needs its CRD). */
-  async #watchKind(kind: ResourceKind): Promise<void> {
+  /** Starts the informer of one owned kind (an optional one once discovery says it is served). */
+  #watchKind(kind: ResourceKind): Informer {
     const key = kindKey(kind.apiVersion, kind.kind);
-    if (this.#owned.has(key)) return;
-    if (kind.optional === true && !(await this.#serves(kind))) {
-      this.#options.log.info({ kind: kind.kind }, 'kind not served by the API server; will check again at resync');
-      return;
-    }
+    const watching = this.#owned.get(key);
+    if (watching !== undefined) return watching;
     const informer = this.#informer(kind, `${managedByLabel}=${managedByValue}`);
     const enqueue = (object: KubernetesObject): void => {
       for (const name of owningPolicies(object as KubeObject)) this.queue.add(name);
@@ -178,27 +189,36 @@ class Controllers {
     });
     this.#owned.set(key, informer);
     informer.start();
-    if (this.#synced) await informer.waitForSync();
+    return informer;
   }
 
-  async #serves(kind: ResourceKind): Promise<boolean> {
-    try {
-      await this.#clients.objects.list(kind.apiVersion, kind.kind, undefined, undefined, undefined, undefined, undefined, undefined, 1);
-      return true;
-    } catch (error) {
-      // client-node answers an unknown kind with a discovery error (no HTTP status) or a 404.
-      if (isNotFound(error) || (error instanceof Error && /Unrecognized API version and kind|not found/i.test(error.message))) return false;
-      throw error;
-    }
+  /** An optional kind became served (its CRD was installed): watch it, and let every policy apply its objects. */
+  async #kindServed(kind: ResourceKind): Promise<void> {
+    const informer = this.#watchKind(kind);
+    this.#options.log.info({ kind: kind.kind }, 'kind served by the API server; watching it');
+    // Not awaited: a stop must not wait for a list that may never succeed. Before the first sync, start() waits.
+    void informer.waitForSync().then(() => {
+      if (this.#synced) this.#enqueueAll();
+    });
   }
 
-  async #resyncAll(): Promise<void> {
-    try {
-      for (const kind of resourceTable) await this.#watchKind(kind);
-    } catch (error) {
-      this.#options.log.warn({ err: (error as Error).message }, 'discovery of optional kinds failed; retrying at the next resync');
-    }
+  /** An optional kind is gone (its CRD was removed): forget its cache, so policies report it unavailable. */
+  async #kindUnserved(kind: ResourceKind): Promise<void> {
+    const key = kindKey(kind.apiVersion, kind.kind);
+    const informer = this.#owned.get(key);
+    this.#owned.delete(key);
+    await informer?.stop();
+    for (const object of informer?.list() ?? []) this.#ownerIndex.remove(object);
+    this.#options.log.info({ kind: kind.kind }, 'kind no longer served by the API server; stopped watching it');
+    if (this.#synced) this.#enqueueAll();
+  }
+
+  #enqueueAll(): void {
     for (const policy of this.#policies.list()) this.queue.add(policy.metadata?.name ?? '');
+  }
+
+  #resyncAll(): void {
+    this.#enqueueAll();
     this.#countPolicies();
   }
 

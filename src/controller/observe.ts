@@ -8,6 +8,7 @@ import type { AgentPolicy } from '../api/v1alpha1/schema.ts';
 import type { EnvelopeApplied } from './apply-envelope.ts';
 import { aspectOf, describeObject, type Aspect } from './aspects.ts';
 import type { Observations, Observed } from './conditions.ts';
+import { observeSecrets } from './observe-secrets.ts';
 import type { ClusterReader, KubeObject } from './ports.ts';
 
 export interface EnvelopeObserved {
@@ -87,38 +88,4 @@ async function observeSandbox(policy: AgentPolicy, reader: ClusterReader): Promi
     return { status: 'False', reason: conditionReasons.enforcementDisabled, message: 'no admission rules bind agent pods', intended: true };
   }
   return undefined;
-}
-
-interface SyncedCondition {
-  readonly type?: string;
-  readonly status?: string;
-  readonly message?: string;
-}
-
-async function observeSecrets(policy: AgentPolicy, applied: EnvelopeApplied, reader: ClusterReader): Promise<Observed> {
-  const secrets = policy.spec.secrets;
-  if (secrets.length === 0) return { status: 'True', reason: conditionReasons.noSecrets, message: 'the policy has no secrets' };
-  if (applied.unserved.some((o) => o.kind === 'SealedSecret')) {
-    return {
-      status: 'False',
-      reason: conditionReasons.sealedSecretsUnavailable,
-      message: 'the SealedSecret kind (bitnami.com/v1alpha1) is not served: install the Sealed Secrets controller',
-    };
-  }
-  const namespace = agentNamespaceName(policy);
-  const pending: string[] = [];
-  for (const secret of secrets) {
-    const sealed = reader.cached({ apiVersion: 'bitnami.com/v1alpha1', kind: 'SealedSecret', namespace, name: secret.name });
-    const conditions = ((sealed?.['status'] as { conditions?: SyncedCondition[] } | undefined)?.conditions ?? []);
-    const synced = conditions.find((c) => c.type === 'Synced');
-    // The controller's message says why unsealing failed (wrong key, wrong scope); it never contains the value.
-    if (synced?.status === 'False') {
-      return { status: 'False', reason: conditionReasons.unsealFailed, message: `${secret.name}: ${synced.message ?? 'not synced'}` };
-    }
-    if (synced?.status !== 'True') pending.push(secret.name);
-  }
-  if (pending.length > 0) {
-    return { status: 'Unknown', reason: conditionReasons.progressing, message: `waiting for the Sealed Secrets controller to unseal ${pending.join(', ')}` };
-  }
-  return { status: 'True', reason: conditionReasons.reconciled, message: `${secrets.length} secrets unsealed in ${namespace}` };
 }

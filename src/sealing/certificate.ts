@@ -34,7 +34,7 @@ export function parseSealingCertificate(pem: string, source: string, now: Date =
   }
   const type = certificate.publicKey.asymmetricKeyType;
   if (type !== 'rsa') {
-    throw new CertificateError(`${source}: the certificate holds a ${type ?? 'unknown'} key, not RSA: Sealed Secrets seals with RSA-OAEP`);
+    throw new CertificateError(`${source}: the certificate's key type is ${type ?? 'unknown'}, not RSA: Sealed Secrets seals with RSA-OAEP`);
   }
   if (now < certificate.validFromDate) {
     throw new CertificateError(`${source}: the certificate is not valid yet (valid from ${certificate.validFromDate.toISOString()})`);

@@ -232,10 +232,16 @@ describe('sealed secrets with the real controller', { timeout: 180_000 }, () => 
     );
     // The certificate came from the controller: the one the test gave it.
     assert.ok(ran.stderr.includes(`SHA-256 ${new X509Certificate(key.certificatePem).fingerprint256}`), ran.stderr);
-    const entry = printedEntry(ran);
-    await setSecrets([...fileSecrets(), entry]);
+    // The same with the policy read from the cluster (--policy) instead of a file, as the admin.
+    const byName = await bulkhead(
+      ['seal', '--policy', policyName, '--secret', 'fetched-by-name', '--from-file', 'BY_NAME=-', '--controller-namespace', controller.namespace],
+      'policy-from-the-cluster',
+    );
+    assert.match(byName.stderr, new RegExp(`for ${namespace}/fetched-by-name \\(strict scope\\)`));
+    await setSecrets([...fileSecrets(), printedEntry(ran), printedEntry(byName)]);
     await policies.waitReady(policyName);
     assert.deepEqual(await secretData('fetched'), { FETCHED: 'through-the-proxy' });
+    assert.deepEqual(await secretData('fetched-by-name'), { BY_NAME: 'policy-from-the-cluster' });
   });
 
   test('a value sealed for another namespace leaves SecretsSynced=False with the controller\'s reason', async () => {

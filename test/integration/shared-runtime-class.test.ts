@@ -71,7 +71,6 @@ describe('shared RuntimeClass', () => {
     assert.match(condition?.message ?? '', /handler runsc, not kata/);
     assert.equal(blocked.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'False');
     assert.equal(await namespaceExists(`agent-${conflicting}`), false, 'its namespace was not created');
-    assert.equal(await exists(() => admission.readValidatingAdmissionPolicyBinding({ name: `bulkhead-${conflicting}` })), false);
     assert.equal(await exists(() => flowcontrol.readFlowSchema({ name: `bulkhead-${conflicting}` })), false);
     const rc = await readRuntimeClass(runtimeClass);
     assert.equal(rc?.handler, 'runsc', 'the class was not overwritten');

@@ -13,7 +13,6 @@ import { PolicyClient, startTestOperator, type StoredPolicy, type TestOperator }
 const admin = adminKubeConfig();
 const core = admin.makeApiClient(k8s.CoreV1Api);
 const node = admin.makeApiClient(k8s.NodeV1Api);
-const admission = admin.makeApiClient(k8s.AdmissionregistrationV1Api);
 const flowcontrol = admin.makeApiClient(k8s.FlowcontrolApiserverV1Api);
 const policies = new PolicyClient(admin);
 

@@ -1,9 +1,9 @@
 /**
- * SecretsSynced: what the Sealed Secrets controller says about each of the policy's SealedSecrets, read from the
- * cache. A SealedSecret's `Synced` condition counts only when it is current: the controller's status is about the
- * generation it last processed (status.observedGeneration), and the cached object must carry the ciphertext the
- * policy asks for. Until then the secret is in progress, so a rotation is never reported as done on the strength of
- * the old value's success.
+ * SecretsSynced: what the Sealed Secrets controller says about each of the policy's SealedSecrets, as this pass's
+ * write returned it, else as cached. A SealedSecret's `Synced` condition counts only when it is current: the
+ * controller's status is about the generation it last processed (status.observedGeneration), and the object must
+ * carry the ciphertext the policy asks for (a cache that has not seen the write yet does not). Until then the secret
+ * is in progress, so a rotation is never reported as done on the strength of the old value's success.
  */
 import type { ISealedSecret } from '@kubernetes-models/sealed-secrets/bitnami.com/v1alpha1/SealedSecret';
 import { conditionReasons } from '../api/v1alpha1/conditions.ts';
@@ -11,17 +11,17 @@ import { agentNamespaceName } from '../api/v1alpha1/defaults.ts';
 import type { AgentPolicy, SecretSpec } from '../api/v1alpha1/schema.ts';
 import type { EnvelopeApplied } from './apply-envelope.ts';
 import type { Observed } from './conditions.ts';
-import type { ClusterReader } from './ports.ts';
+import type { ClusterReader, KubeObject } from './ports.ts';
 
 const apiVersion = 'bitnami.com/v1alpha1';
 const kind = 'SealedSecret';
 
 type SecretState = { readonly state: 'synced' } | { readonly state: 'pending'; readonly why: string } | { readonly state: 'failed'; readonly message: string };
 
-export async function observeSecrets(policy: AgentPolicy, applied: EnvelopeApplied, reader: ClusterReader): Promise<Observed> {
+export function observeSecrets(policy: AgentPolicy, applied: EnvelopeApplied, reader: ClusterReader): Observed {
   const secrets = policy.spec.secrets;
   if (secrets.length === 0) return { status: 'True', reason: conditionReasons.noSecrets, message: 'the policy has no secrets' };
-  if (applied.unserved.some((o) => o.kind === kind)) {
+  if (applied.outcomes.some((o) => o.result === 'unserved' && o.object.kind === kind)) {
     return {
       status: 'False',
       reason: conditionReasons.sealedSecretsUnavailable,
@@ -30,8 +30,13 @@ export async function observeSecrets(policy: AgentPolicy, applied: EnvelopeAppli
   }
   const namespace = agentNamespaceName(policy);
   const pending: string[] = [];
+  const current = new Map<string, KubeObject>();
+  for (const outcome of applied.outcomes) {
+    if ((outcome.result === 'written' || outcome.result === 'unchanged') && outcome.object.kind === kind) current.set(outcome.object.metadata.name, outcome.current);
+  }
   for (const secret of secrets) {
-    const sealed = reader.cached({ apiVersion, kind, namespace, name: secret.name }) as unknown as ISealedSecret | undefined;
+    const live = current.get(secret.name) ?? reader.cached({ apiVersion, kind, namespace, name: secret.name });
+    const sealed = live as unknown as ISealedSecret | undefined;
     const observed = secretState(secret, sealed);
     // The controller's message says why unsealing failed (no key could decrypt, an unmanaged Secret of that name);
     // it names keys and objects, never a value.

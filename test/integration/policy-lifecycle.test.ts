@@ -30,7 +30,6 @@ function envelopeRefs(policy: string, namespace: string) {
   return [
     { apiVersion: 'v1', kind: 'Namespace', name: namespace },
     { apiVersion: 'node.k8s.io/v1', kind: 'RuntimeClass', name: 'gvisor' },
-    { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicyBinding', name: `bulkhead-${policy}` },
     ...['bulkhead-default-deny', 'bulkhead-dns', 'bulkhead-egress'].map((name) => ({
       apiVersion: 'networking.k8s.io/v1',
       kind: 'NetworkPolicy',
@@ -240,7 +239,11 @@ describe('policy lifecycle', () => {
     await policies.waitReady(name);
     const adopted = await core.readNamespace({ name: namespace });
     assert.equal(adopted.metadata?.labels?.['app.kubernetes.io/managed-by'], 'bulkhead');
-    assert.equal(adopted.metadata?.labels?.['owner'], 'someone-else', "the admin's own label is kept");
+    // Adopted, every label is the policy's: a label left from before could match another team's selectors.
+    assert.equal(adopted.metadata?.labels?.['adopted'], 'yes');
+    await eventually("the namespace's labels to be exactly the policy's", async () =>
+      (await core.readNamespace({ name: namespace })).metadata?.labels?.['owner'] === undefined ? true : undefined,
+    );
     await policies.delete(name);
     await policies.waitGone(name);
   });

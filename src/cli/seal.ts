@@ -26,7 +26,7 @@ The controller unseals it into a Secret the agent's pods can mount; to read it t
 needs a rule such as {apiGroups: [""], resources: [secrets], verbs: [get], resourceNames: [NAME]}.
 
 The flow:
-  1. bulkhead seal -f policy.yaml --secret openai-api-key --from-file OPENAI_API_KEY=- --in-place < key.txt
+  1. printf %s "$KEY" | bulkhead seal -f policy.yaml --secret openai-api-key --from-file OPENAI_API_KEY=- --in-place
      (adds the entry to spec.secrets, keeping comments; sealing into an existing secret adds or replaces keys)
   2. git commit policy.yaml && kubectl apply -f policy.yaml
   3. kubectl get agp NAME shows SecretsSynced=True once the Secret is unsealed in the agent namespace
@@ -54,9 +54,9 @@ does. An expired, not yet valid or non-RSA certificate is refused. The plaintext
 written to any file.
 
 Examples:
-  bulkhead seal -f policy.yaml --secret openai-api-key --from-file OPENAI_API_KEY=- --in-place
-  bulkhead seal -f policy.yaml --secret registry --type kubernetes.io/dockerconfigjson --from-file .dockerconfigjson=auth.json --cert sealing.pem
-  bulkhead seal --policy research-assistant --secret tools --from-env-file tools.env >> snippet.yaml
+  bulkhead seal -f policy.yaml --secret registry --type kubernetes.io/dockerconfigjson \\
+    --from-file .dockerconfigjson=auth.json --cert sealing.pem --in-place
+  bulkhead seal --policy research-assistant --secret tools --from-env-file - < tools.env
 
 Exit status: 0 sealed, 1 the policy, certificate or cluster failed, 2 a usage error.`;
 

@@ -19,6 +19,7 @@ import * as k8s from '@kubernetes/client-node';
 import { parse, stringify } from 'yaml';
 import { createLogger } from '../../src/observability/logger.ts';
 import { adminKubeConfig, eventually, testKubeconfigPath, uniqueName } from '../support/cluster.ts';
+import { startReaper } from '../support/control-plane/control-plane.ts';
 import { controlPlaneBinaries } from '../support/control-plane/versions.ts';
 import { PolicyClient, readObject, startTestOperator, type TestOperator } from '../support/operator.ts';
 import { installSealedSecretsCrd, startSealedSecretsController, uninstallSealedSecretsCrd, type SealedSecretsController } from '../support/sealed-secrets.ts';
@@ -39,6 +40,7 @@ const plaintexts = [canary, rotatedCanary];
 
 const key = createSealingKey();
 const dir = mkdtempSync(join(tmpdir(), 'bulkhead-sealed-secrets-test-'));
+startReaper(dir); // removes it even if this process dies without running its hooks
 const certFile = join(dir, 'cert.pem');
 writeFileSync(certFile, key.certificatePem);
 const policyFile = join(dir, 'policy.yaml');

@@ -47,14 +47,6 @@ export interface ApplyDeps {
   readonly onRepair?: (object: KubeObject, drift: Drift) => void;
 }
 
-/**
- * The shared RuntimeClass is applied by every policy naming it, each as its own field manager: server-side apply
- * then merges their ownerReferences (a list keyed by uid) instead of each policy's apply dropping the others'.
- */
-export function fieldManagerFor(object: KubeObject, policyName: string): string {
-  return object.kind === 'RuntimeClass' ? `${fieldManager}-policy-${policyName}` : fieldManager;
-}
-
 /** The object a failure of `failed` makes pointless to write (it would fail the same way, or after a long retry). */
 function dependsOn(object: KubeObject, failed: KubeObject): boolean {
   if (failed.kind === 'Namespace') return object.metadata.namespace === failed.metadata.name;
@@ -89,9 +81,8 @@ export async function applyEnvelope(
       outcomes.push({ object, result: 'unserved' });
       continue;
     }
-    const manager = fieldManagerFor(object, policy.metadata.name);
     const live = deps.reader.cached(refOf(object));
-    const drift = driftOf(object as ObjectLike, live as ObjectLike | undefined, manager);
+    const drift = driftOf(object as ObjectLike, live as ObjectLike | undefined, fieldManager);
     if (drift === undefined && live !== undefined) {
       deps.metrics?.applySkipped?.(object.kind);
       outcomes.push({ object, result: 'unchanged', current: live });
@@ -102,7 +93,7 @@ export async function applyEnvelope(
       const current =
         found.repair === 'update' && live !== undefined
           ? await deps.writer.update(repairedObject(object as ObjectLike, live as ObjectLike) as KubeObject)
-          : await applyWithRbacRetry(object, manager, deps);
+          : await applyWithRbacRetry(object, deps);
       writes += 1;
       deps.metrics?.applied?.(object.kind);
       const repaired = live !== undefined && !specChanged;
@@ -127,12 +118,12 @@ export async function applyEnvelope(
  * The operator writes the agent Role with permissions it holds only through the RoleBinding it applied just before;
  * the authorizer sees a new binding a moment later, so a 403 on an RBAC object is retried briefly before failing.
  */
-async function applyWithRbacRetry(object: KubeObject, manager: string, deps: ApplyDeps): Promise<KubeObject> {
+async function applyWithRbacRetry(object: KubeObject, deps: ApplyDeps): Promise<KubeObject> {
   const rbacKind = object.apiVersion.startsWith('rbac.authorization.k8s.io/');
   const { attempts, delayMs } = deps.rbacPropagation ?? { attempts: 20, delayMs: 250 };
   for (let attempt = 1; ; attempt += 1) {
     try {
-      return await deps.writer.apply(object, manager);
+      return await deps.writer.apply(object);
     } catch (error) {
       const forbidden = error instanceof KubeApiError && error.category === 'Forbidden';
       if (!rbacKind || !forbidden || attempt >= attempts) throw error;

@@ -13,6 +13,7 @@ import { kindKey, type ReaderSources } from '../kube/cluster-reader.ts';
 import { Informer } from '../kube/informer.ts';
 import { kubeListWatch } from '../kube/list-watch.ts';
 import { OwnerIndex } from '../kube/owner-index.ts';
+import { RuntimeClassIndex } from './runtime-class-index.ts';
 import type { KubeObject } from './ports.ts';
 
 export interface InformerHandlers {
@@ -22,6 +23,11 @@ export interface InformerHandlers {
   readonly ownedChanged: (object: KubeObject) => void;
   /** A verified object changed: every policy's SandboxEnforced may change. */
   readonly verifiedChanged: () => void;
+  /**
+   * A shared RuntimeClass changed (`current` undefined: deleted), or a policy stopped naming one (both undefined):
+   * the collector looks at the class, and the policies naming it look again when its content changed.
+   */
+  readonly runtimeClassChanged: (className: string, current: KubeObject | undefined, previous: KubeObject | undefined) => void;
 }
 
 /** The chart labels what it installs with this; the verified informers select on it. */
@@ -32,6 +38,7 @@ export class EnvelopeInformers {
   readonly #owned = new Map<string, Informer>();
   readonly #installed = new Map<string, Informer>();
   readonly #ownerIndex = new OwnerIndex();
+  readonly #runtimeClasses = new RuntimeClassIndex();
   readonly #clients: { kubeConfig: KubeConfig; objects: KubernetesObjectApi };
   readonly #handlers: InformerHandlers;
   readonly #log: Logger;
@@ -41,8 +48,18 @@ export class EnvelopeInformers {
     this.#handlers = handlers;
     this.#log = log;
     this.policies = this.#informer({ apiVersion: policyApiVersion, kind: policyKind, plural }, undefined);
-    const changed = (p: KubernetesObject): void => handlers.policyChanged(p);
-    this.policies.on({ add: changed, update: changed, delete: changed });
+    const released = (className: string | undefined): void => {
+      if (className !== undefined) handlers.runtimeClassChanged(className, undefined, undefined);
+    };
+    const changed = (p: KubernetesObject): void => {
+      released(this.#runtimeClasses.upsert(p));
+      handlers.policyChanged(p);
+    };
+    const deleted = (p: KubernetesObject): void => {
+      released(this.#runtimeClasses.remove(p));
+      handlers.policyChanged(p);
+    };
+    this.policies.on({ add: changed, update: changed, delete: deleted });
     for (const kind of verifiedKinds) {
       const informer = this.#informer(kind, installSelector);
       informer.on({ add: handlers.verifiedChanged, update: handlers.verifiedChanged, delete: handlers.verifiedChanged });
@@ -52,7 +69,14 @@ export class EnvelopeInformers {
 
   /** The caches the ClusterReader reads. */
   sources(api: Pick<ReaderSources, 'objects' | 'rbac'>): ReaderSources {
-    return { ...api, policies: this.policies, owned: this.#owned, ownerIndex: this.#ownerIndex, installed: this.#installed };
+    return {
+      ...api,
+      policies: this.policies,
+      owned: this.#owned,
+      ownerIndex: this.#ownerIndex,
+      installed: this.#installed,
+      runtimeClasses: this.#runtimeClasses,
+    };
   }
 
   /** The kinds being watched, for logs. */
@@ -80,6 +104,18 @@ export class EnvelopeInformers {
     const informer = this.#informer(kind, `${managedByLabel}=${managedByValue}`);
     const index = this.#ownerIndex;
     const changed = this.#handlers.ownedChanged;
+    if (kind.kind === 'RuntimeClass') {
+      // Shared by many policies and owned by none: its own handler maps it to the collector and the policies.
+      const classChanged = this.#handlers.runtimeClassChanged;
+      informer.on({
+        add: (o) => classChanged(o.metadata?.name ?? '', o as KubeObject, undefined),
+        update: (o, previous) => classChanged(o.metadata?.name ?? '', o as KubeObject, previous as KubeObject),
+        delete: (o) => classChanged(o.metadata?.name ?? '', undefined, o as KubeObject),
+      });
+      this.#owned.set(key, informer);
+      informer.start();
+      return informer;
+    }
     informer.on({
       add: (o) => {
         index.upsert(o);

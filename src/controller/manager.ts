@@ -20,6 +20,10 @@ import { LeaderElector } from './leader-election.ts';
 import { EnvelopeInformers } from './informers.ts';
 import { PolicyGauge } from './policy-gauge.ts';
 import { createReconciler } from './reconciler.ts';
+import { createRuntimeClassCollector } from './runtime-class-gc.ts';
+import type { ClusterReader, KubeObject } from './ports.ts';
+import { resourceKindOf } from '../envelope/resource-table.ts';
+import { normalize } from '../envelope/drift.ts';
 import { startWorkers, type WorkerPool } from './workers.ts';
 import { WorkQueue } from './workqueue.ts';
 
@@ -62,16 +66,20 @@ export interface RunningManager {
 }
 
 const queueName = 'agentpolicy';
+const classQueueName = 'runtimeclass';
 
 /** The controllers proper: informers, queue, workers, resync. Started when leading. */
 class Controllers {
   readonly queue: WorkQueue;
+  /** Keys are RuntimeClass names: the collector deletes a managed class no policy names. */
+  readonly classQueue: WorkQueue;
   readonly #options: ManagerOptions;
   readonly #clients: KubeClients;
   readonly #informers: EnvelopeInformers;
   readonly #gauge: PolicyGauge;
   readonly #discovery: KindDiscovery<ResourceKind>;
   #workers: WorkerPool | undefined;
+  #classWorkers: WorkerPool | undefined;
   #resync: NodeJS.Timeout | undefined;
   #synced = false;
 
@@ -79,6 +87,7 @@ class Controllers {
     this.#options = options;
     this.#clients = clients;
     this.queue = new WorkQueue({ name: queueName, metrics: options.metrics.workQueueHooks() });
+    this.classQueue = new WorkQueue({ name: classQueueName, metrics: options.metrics.workQueueHooks() });
     this.#informers = new EnvelopeInformers(
       clients,
       {
@@ -93,6 +102,14 @@ class Controllers {
         },
         verifiedChanged: () => {
           if (this.#synced) this.#enqueueAll();
+        },
+        runtimeClassChanged: (className, current, previous) => {
+          this.classQueue.add(className);
+          // Only a change of what policies depend on (or a deletion) concerns them; the class's own creation,
+          // relabelling or resync does not wake every policy sharing it.
+          if (previous !== undefined && (current === undefined || runtimeClassContentChanged(current, previous))) {
+            for (const name of this.#runtimeClassReader().policiesNamingRuntimeClass(className)) this.queue.add(name);
+          }
         },
       },
       options.log,
@@ -120,10 +137,12 @@ class Controllers {
     log.info({ kinds: this.#informers.watchedKinds() }, 'caches synced');
 
     const metrics = this.#options.metrics;
+    const reader = this.#runtimeClassReader();
+    const writer = clusterWriter({ ...this.#clients, identity: this.#options.leaderElection?.identity ?? 'bulkhead' });
     const reconcile = createReconciler({
       config: this.#options.config,
-      reader: clusterReader(this.#informers.sources({ objects: this.#clients.objects, rbac: this.#clients.rbac })),
-      writer: clusterWriter({ ...this.#clients, identity: this.#options.leaderElection?.identity ?? 'bulkhead' }),
+      reader,
+      writer,
       log,
       now: this.#options.now ?? (() => new Date()),
       metrics: {
@@ -138,6 +157,12 @@ class Controllers {
       // The reconciler logs its own joined error with the policy's logger; this only counts.
       observer: metrics.reconcileObserver(queueName, () => undefined),
     });
+    this.#classWorkers = startWorkers({
+      queue: this.classQueue,
+      reconcile: createRuntimeClassCollector({ reader, writer, log }),
+      concurrency: 1,
+      observer: metrics.reconcileObserver(classQueueName, (key, err) => log.warn({ runtimeClass: key, err }, 'RuntimeClass collection failed; retrying')),
+    });
     this.#resync = setInterval(() => this.#resyncAll(), this.#options.resyncMs ?? 600_000);
     this.#resync.unref();
     this.#gauge.count();
@@ -147,9 +172,17 @@ class Controllers {
     await this.#discovery.stop();
     clearInterval(this.#resync);
     this.#gauge.stop();
-    await this.queue.shutDownWithDrain();
-    await this.#workers?.finished;
+    await Promise.all([this.queue.shutDownWithDrain(), this.classQueue.shutDownWithDrain()]);
+    await Promise.all([this.#workers?.finished, this.#classWorkers?.finished]);
     await this.#informers.stop();
+  }
+
+  #reader: ClusterReader | undefined;
+
+  /** The one ClusterReader over the caches (built on first use: the informers exist from the constructor on). */
+  #runtimeClassReader(): ClusterReader {
+    this.#reader ??= clusterReader(this.#informers.sources({ objects: this.#clients.objects, rbac: this.#clients.rbac }));
+    return this.#reader;
   }
 
   #enqueueAll(): void {
@@ -256,4 +289,11 @@ export async function startManager(options: ManagerOptions): Promise<RunningMana
     isLeading: () => leading,
     stop: () => stop(),
   };
+}
+
+/** Whether the fields policies depend on (handler, scheduling, overhead) differ between two versions of a class. */
+function runtimeClassContentChanged(current: KubeObject, previous: KubeObject): boolean {
+  return resourceKindOf(current).ownedFields.some(
+    (field) => JSON.stringify(normalize(current[field], field)) !== JSON.stringify(normalize(previous[field], field)),
+  );
 }

@@ -15,7 +15,7 @@ import { aspectOf, describeObject, type Aspect } from './aspects.ts';
 import type { Observations, Observed } from './conditions.ts';
 import { observeAdmission } from './observe-admission.ts';
 import { observeSecrets } from './observe-secrets.ts';
-import { fieldManagerFor } from './apply-envelope.ts';
+import { fieldManager } from '../kube/apply.ts';
 import type { ClusterReader, KubeObject } from './ports.ts';
 import { pruneCandidates, type EnvelopePruned } from './prune.ts';
 
@@ -42,7 +42,7 @@ class Problems {
   }
 }
 
-function outcomeProblem(outcome: ObjectOutcome, policyName: string): Observed | undefined {
+function outcomeProblem(outcome: ObjectOutcome): Observed | undefined {
   const what = describeObject(outcome.object);
   switch (outcome.result) {
     case 'failed':
@@ -53,7 +53,7 @@ function outcomeProblem(outcome: ObjectOutcome, policyName: string): Observed | 
       return undefined; // SealedSecret without its CRD: observeSecrets says so
     case 'unchanged':
     case 'written': {
-      const drift = driftOf(outcome.object as ObjectLike, outcome.current as ObjectLike, fieldManagerFor(outcome.object, policyName));
+      const drift = driftOf(outcome.object as ObjectLike, outcome.current as ObjectLike, fieldManager);
       if (drift === undefined) return undefined;
       const field = drift.path === '' ? '' : ` at ${drift.path}`;
       return { status: 'False', reason: conditionReasons.drifted, message: `${what} differs from the policy${field} after the write` };
@@ -72,7 +72,7 @@ export async function observeEnvelope(
   const spec = policy.spec;
   const problems = new Problems();
   for (const outcome of applied.outcomes) {
-    const problem = outcomeProblem(outcome, policy.metadata.name);
+    const problem = outcomeProblem(outcome);
     if (problem !== undefined) problems.add(aspectOf(outcome.object.kind), problem);
   }
   for (const { object, error } of pruned?.failed ?? []) {

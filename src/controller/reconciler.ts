@@ -100,7 +100,7 @@ export function createReconciler(deps: ReconcilerDeps): (name: string) => Promis
     const policy = validated.value;
     const namespace = agentNamespaceName(policy);
 
-    const claim = await step('claim', async () => (await claimEnvelope(policy, deps.reader)) ?? null);
+    const claim = await step('claim', async () => (await claimEnvelope(policy, deps.config, deps.reader)) ?? null);
     if (claim === undefined) return finish(namespace, unobserved(errors.at(-1) as Error));
     if (claim !== null) {
       log.warn({ reason: claim.reason }, claim.message);

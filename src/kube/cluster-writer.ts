@@ -43,8 +43,8 @@ async function patchMetadata(api: k8s.KubernetesObjectApi, object: KubeObject, m
 
 export function clusterWriter(clients: ClusterWriterClients): ClusterWriter {
   return {
-    async apply(object, fieldManager) {
-      return (await serverSideApply(clients.objects, object as unknown as ApplyObject, fieldManager === undefined ? {} : { fieldManager })) as unknown as KubeObject;
+    async apply(object) {
+      return (await serverSideApply(clients.objects, object as unknown as ApplyObject)) as unknown as KubeObject;
     },
 
     async update(object) {
@@ -55,11 +55,6 @@ export function clusterWriter(clients: ClusterWriterClients): ClusterWriter {
       const uid = object.metadata.uid;
       if (uid === undefined) throw new TypeError(`cannot delete ${object.kind} ${object.metadata.name}: no UID observed`);
       await deleteObserved(clients.objects, { ...object, metadata: { ...object.metadata, uid } });
-    },
-
-    async removeOwnerReference(object, ownerUid) {
-      const remaining = (object.metadata.ownerReferences ?? []).filter((r) => r.uid !== ownerUid);
-      await patchMetadata(clients.objects, object, { ownerReferences: remaining.length === 0 ? null : remaining });
     },
 
     async setPolicyFinalizers(policy, finalizers) {

@@ -62,7 +62,7 @@ class FakeCluster implements ClusterReader, ClusterWriter {
     if (this.failDelete) throw new Error(`delete ${object.kind} ${object.metadata.name}: 503 the server is unavailable`);
     this.objects.delete(key({ ...object.metadata, apiVersion: object.apiVersion, kind: object.kind }));
   };
-  removeOwnerReference = async (): Promise<void> => undefined;
+  policiesNamingRuntimeClass = (): string[] => ['p'];
   setPolicyFinalizers = async (): Promise<void> => undefined;
   writePolicyStatus = async (_policy: KubeObject, status: Record<string, unknown>): Promise<void> => {
     this.statuses.push(status);

@@ -19,7 +19,7 @@ function stored(desired: ObjectLike, change: (o: Record<string, any>) => void = 
   const copy = structuredClone(desired) as Record<string, any>;
   Object.assign(copy.metadata, { uid: 'x', resourceVersion: '42', creationTimestamp: '2026-01-01T00:00:00Z' });
   copy.metadata.labels = { ...copy.metadata.labels, 'set-by': 'someone else' };
-  copy.metadata.ownerReferences = [...copy.metadata.ownerReferences, { apiVersion: 'v1', kind: 'Other', name: 'o', uid: 'u2' }];
+  copy.metadata.ownerReferences = [...(copy.metadata.ownerReferences ?? []), { apiVersion: 'v1', kind: 'Other', name: 'o', uid: 'u2' }];
   if (copy.spec?.ingress?.length === 0) delete copy.spec.ingress;
   if (copy.spec?.egress?.length === 0) delete copy.spec.egress;
   copy.status = {};

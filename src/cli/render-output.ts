@@ -1,7 +1,8 @@
 import type { AgentPolicy } from '../api/v1alpha1/schema.ts';
 import type { OperatorConfig } from '../config.ts';
 import { desiredState, type DesiredObject } from '../desired/desired-state.ts';
-import { compareForApply } from '../kube/resource-table.ts';
+import { driftOf, type ObjectLike } from '../envelope/drift.ts';
+import { compareForApply } from '../envelope/resource-table.ts';
 import type { OutputFormat } from './flags.ts';
 import { toYamlStream } from './yaml-emitter.ts';
 
@@ -15,12 +16,16 @@ export interface RenderResult {
 /**
  * The envelopes of many policies as one stream, in apply order across all of them (every Namespace before the
  * NetworkPolicies that live in them, and so on), so `kubectl apply -f` of the output succeeds in one pass. A Managed
- * RuntimeClass named by several policies is one object on the cluster with one ownerReference per policy: it is
- * printed once, with all of them.
+ * RuntimeClass named by several policies is one object on the cluster: it is printed once, and policies that want
+ * it different are refused, as the controller would report them (RuntimeClassConflict).
  */
+export class RenderConflictError extends Error {
+  override readonly name = 'RenderConflictError';
+}
+
 export function renderPolicies(policies: readonly AgentPolicy[], config: OperatorConfig, format: OutputFormat): RenderResult {
   const objects: DesiredObject[] = [];
-  const runtimeClasses = new Map<string, DesiredObject & { kind: 'RuntimeClass' }>();
+  const runtimeClasses = new Map<string, { object: DesiredObject; policy: string }>();
   let withoutUid = 0;
   for (const policy of policies) {
     if (policy.metadata.uid === undefined || policy.metadata.uid === '') withoutUid++;
@@ -32,10 +37,12 @@ export function renderPolicies(policies: readonly AgentPolicy[], config: Operato
       const name = object.metadata?.name ?? '';
       const seen = runtimeClasses.get(name);
       if (seen === undefined) {
-        runtimeClasses.set(name, object);
+        runtimeClasses.set(name, { object, policy: policy.metadata.name });
         objects.push(object);
-      } else if (object.metadata?.ownerReferences !== undefined) {
-        seen.metadata = { ...seen.metadata, ownerReferences: [...(seen.metadata?.ownerReferences ?? []), ...object.metadata.ownerReferences] };
+      } else if (driftOf(seen.object as unknown as ObjectLike, object as unknown as ObjectLike) !== undefined) {
+        throw new RenderConflictError(
+          `AgentPolicies ${seen.policy} and ${policy.metadata.name} want RuntimeClass ${name} different: use another name or the same handler, scheduling and overhead`,
+        );
       }
     }
   }

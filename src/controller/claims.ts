@@ -5,6 +5,10 @@
 import { conditionReasons, type ConditionType } from '../api/v1alpha1/conditions.ts';
 import { agentNamespaceName } from '../api/v1alpha1/defaults.ts';
 import type { AgentPolicy } from '../api/v1alpha1/schema.ts';
+import type { OperatorConfig } from '../config.ts';
+import { runtimeClassObjects } from '../desired/runtime-class.ts';
+import { driftOf, type ObjectLike } from '../envelope/drift.ts';
+import { parseAgentPolicy } from '../validation/validate.ts';
 import type { Observed } from './conditions.ts';
 import { claimNamespace, claimRuntimeClass } from './ownership.ts';
 import type { ClusterReader, ObjectRef } from './ports.ts';
@@ -21,7 +25,12 @@ async function lookUp(reader: ClusterReader, ref: ObjectRef): Promise<ReturnType
   return reader.cached(ref) ?? (await reader.read(ref));
 }
 
-export async function claimEnvelope(policy: AgentPolicy, reader: ClusterReader): Promise<ClaimConflict | undefined> {
+/** The Managed RuntimeClass a policy wants (none for an External one). */
+function runtimeClassOf(policy: AgentPolicy, config: OperatorConfig): ObjectLike[] {
+  return runtimeClassObjects({ policy, config, namespace: agentNamespaceName(policy), labels: {}, owner: undefined }) as unknown as ObjectLike[];
+}
+
+export async function claimEnvelope(policy: AgentPolicy, config: OperatorConfig, reader: ClusterReader): Promise<ClaimConflict | undefined> {
   const uid = policy.metadata.uid ?? '';
   const namespace = agentNamespaceName(policy);
   const nsClaim = claimNamespace(
@@ -33,10 +42,19 @@ export async function claimEnvelope(policy: AgentPolicy, reader: ClusterReader):
     const reason = conditionReasons.namespaceConflict;
     return { aspect: 'NamespaceReady', reason, message: nsClaim.message, observed: { status: 'False', reason, message: nsClaim.message } };
   }
-  const runtimeClass = policy.spec.sandbox.runtimeClass;
-  if (runtimeClass.management === 'Managed') {
-    const live = await lookUp(reader, { apiVersion: 'node.k8s.io/v1', kind: 'RuntimeClass', name: runtimeClass.name });
-    const rcClaim = claimRuntimeClass(live as Parameters<typeof claimRuntimeClass>[0], runtimeClass.name, runtimeClass.handler);
+  const [desiredClass] = runtimeClassOf(policy, config);
+  if (desiredClass !== undefined) {
+    const live = await lookUp(reader, { apiVersion: 'node.k8s.io/v1', kind: 'RuntimeClass', name: desiredClass.metadata.name });
+    const rcClaim = claimRuntimeClass(live as Parameters<typeof claimRuntimeClass>[0], desiredClass, () =>
+      reader.policiesNamingRuntimeClass(desiredClass.metadata.name).find((other) => {
+        if (other === policy.metadata.name || live === undefined) return false;
+        const raw = reader.policy(other);
+        const parsed = raw === undefined ? undefined : parseAgentPolicy(raw);
+        if (parsed?.ok !== true) return false;
+        const [theirs] = runtimeClassOf(parsed.policy, config);
+        return theirs !== undefined && driftOf(theirs, live as ObjectLike) === undefined;
+      }),
+    );
     if (rcClaim.outcome === 'conflict') {
       const reason = conditionReasons.runtimeClassConflict;
       return { aspect: 'SandboxEnforced', reason, message: rcClaim.message, observed: { status: 'False', reason, message: rcClaim.message } };

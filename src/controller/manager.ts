@@ -3,25 +3,27 @@
  * running the reconciler, a periodic resync, and the health and metrics endpoints. Stops gracefully: in-flight
  * reconciles drain, informers stop, the lease is released.
  */
-import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { apiVersion as policyApiVersion, kind as policyKind, managedByLabel, managedByValue, plural } from '../api/v1alpha1/well-known.ts';
 import type { OperatorConfig } from '../config.ts';
 import { makeKubeClients, type KubeClients } from '../kube/client.ts';
-import { clusterReader, kindKey } from '../kube/cluster-reader.ts';
+import { clusterReader } from '../kube/cluster-reader.ts';
 import { clusterWriter } from '../kube/cluster-writer.ts';
-import { isNotFound } from '../kube/errors.ts';
-import { Informer } from '../kube/informer.ts';
 import { kubeLeaseStore } from '../kube/lease-store.ts';
-import { kubeListWatch } from '../kube/list-watch.ts';
-import { OwnerIndex } from '../kube/owner-index.ts';
-import { resourceTable, type ResourceKind } from '../kube/resource-table.ts';
+import { discoveryServedKinds } from '../kube/served-kinds.ts';
+import { resourceTable, type ResourceKind } from '../envelope/resource-table.ts';
 import type { Metrics } from '../observability/controller-metrics.ts';
 import { startHealthServer, type HealthServer } from '../observability/health-server.ts';
 import { owningPolicies } from './enqueue.ts';
+import { KindDiscovery } from './kind-discovery.ts';
 import { LeaderElector } from './leader-election.ts';
-import type { KubeObject } from './ports.ts';
+import { EnvelopeInformers } from './informers.ts';
+import { PolicyGauge } from './policy-gauge.ts';
 import { createReconciler } from './reconciler.ts';
+import { createRuntimeClassCollector } from './runtime-class-gc.ts';
+import type { ClusterReader, KubeObject } from './ports.ts';
+import { resourceKindOf } from '../envelope/resource-table.ts';
+import { normalize } from '../envelope/drift.ts';
 import { startWorkers, type WorkerPool } from './workers.ts';
 import { WorkQueue } from './workqueue.ts';
 
@@ -43,6 +45,8 @@ export interface ManagerOptions {
   readonly concurrency?: number;
   /** Every policy is reconciled again this often, events or not (default 10 minutes). */
   readonly resyncMs?: number;
+  /** How often discovery is asked whether optional kinds (SealedSecret) are served (default 5 s). */
+  readonly kindDiscoveryMs?: number;
   /** Port of /healthz, /readyz, /metrics; 0 picks one; undefined serves nothing. */
   readonly healthPort?: number;
   /** Undefined runs without leader election (a single replica, or tests). */
@@ -62,32 +66,63 @@ export interface RunningManager {
 }
 
 const queueName = 'agentpolicy';
+const classQueueName = 'runtimeclass';
 
 /** The controllers proper: informers, queue, workers, resync. Started when leading. */
 class Controllers {
   readonly queue: WorkQueue;
+  /** Keys are RuntimeClass names: the collector deletes a managed class no policy names. */
+  readonly classQueue: WorkQueue;
   readonly #options: ManagerOptions;
   readonly #clients: KubeClients;
-  readonly #policies: Informer;
-  readonly #owned = new Map<string, Informer>();
-  readonly #ownerIndex = new OwnerIndex();
+  readonly #informers: EnvelopeInformers;
+  readonly #gauge: PolicyGauge;
+  readonly #discovery: KindDiscovery<ResourceKind>;
   #workers: WorkerPool | undefined;
+  #classWorkers: WorkerPool | undefined;
   #resync: NodeJS.Timeout | undefined;
   #synced = false;
-  #countTimer: NodeJS.Timeout | undefined;
 
   constructor(options: ManagerOptions, clients: KubeClients) {
     this.#options = options;
     this.#clients = clients;
     this.queue = new WorkQueue({ name: queueName, metrics: options.metrics.workQueueHooks() });
-    this.#policies = this.#informer({ apiVersion: policyApiVersion, kind: policyKind, plural }, undefined);
-    // Once synced, policy events also recount bulkhead_policies, so the gauge follows status writes instead of
-    // waiting for the next resync; start() counts the initial list once.
-    const changed = (p: KubernetesObject): void => {
-      this.queue.add(p.metadata?.name ?? '');
-      if (this.#synced) this.#scheduleCount();
-    };
-    this.#policies.on({ add: changed, update: changed, delete: changed });
+    this.classQueue = new WorkQueue({ name: classQueueName, metrics: options.metrics.workQueueHooks() });
+    this.#informers = new EnvelopeInformers(
+      clients,
+      {
+        // Once synced, policy events also recount bulkhead_policies, so the gauge follows status writes instead of
+        // waiting for the next resync; start() counts the initial list once.
+        policyChanged: (p) => {
+          this.queue.add(p.metadata?.name ?? '');
+          if (this.#synced) this.#gauge.schedule();
+        },
+        ownedChanged: (o) => {
+          for (const name of owningPolicies(o)) this.queue.add(name);
+        },
+        verifiedChanged: () => {
+          if (this.#synced) this.#enqueueAll();
+        },
+        runtimeClassChanged: (className, current, previous) => {
+          this.classQueue.add(className);
+          // Only a change of what policies depend on (or a deletion) concerns them; the class's own creation,
+          // relabelling or resync does not wake every policy sharing it.
+          if (previous !== undefined && (current === undefined || runtimeClassContentChanged(current, previous))) {
+            for (const name of this.#runtimeClassReader().policiesNamingRuntimeClass(className)) this.queue.add(name);
+          }
+        },
+      },
+      options.log,
+    );
+    this.#gauge = new PolicyGauge(() => this.#informers.policies.list(), (counts) => options.metrics.setPolicyCounts(counts));
+    this.#discovery = new KindDiscovery<ResourceKind>({
+      kinds: (resourceTable as readonly ResourceKind[]).filter((k) => k.optional === true),
+      port: discoveryServedKinds(clients),
+      ...(options.kindDiscoveryMs === undefined ? {} : { intervalMs: options.kindDiscoveryMs }),
+      onServed: (kind) => this.#kindServed(kind),
+      onUnserved: (kind) => this.#kindUnserved(kind),
+      onError: (err) => options.log.warn({ err }, 'discovery of optional kinds failed; retrying'),
+    });
   }
 
   get synced(): boolean {
@@ -96,133 +131,84 @@ class Controllers {
 
   async start(): Promise<void> {
     const log = this.#options.log;
-    for (const kind of resourceTable) await this.#watchKind(kind);
-    this.#policies.start();
-    await Promise.all([this.#policies, ...this.#owned.values()].map((i) => i.waitForSync()));
+    await this.#discovery.start(); // optional kinds served now get their informers before the caches sync
+    await this.#informers.start();
     this.#synced = true;
-    log.info({ kinds: [...this.#owned.keys()] }, 'caches synced');
+    log.info({ kinds: this.#informers.watchedKinds() }, 'caches synced');
 
+    const metrics = this.#options.metrics;
+    const reader = this.#runtimeClassReader();
+    const writer = clusterWriter({ ...this.#clients, identity: this.#options.leaderElection?.identity ?? 'bulkhead' });
     const reconcile = createReconciler({
       config: this.#options.config,
-      reader: clusterReader({
-        policies: this.#policies,
-        owned: this.#owned,
-        ownerIndex: this.#ownerIndex,
-        objects: this.#clients.objects,
-        rbac: this.#clients.rbac,
-      }),
-      writer: clusterWriter({ ...this.#clients, identity: this.#options.leaderElection?.identity ?? 'bulkhead' }),
+      reader,
+      writer,
       log,
       now: this.#options.now ?? (() => new Date()),
-      metrics: { applySkipped: (kind) => this.#options.metrics.applySkipped.inc({ kind }) },
+      metrics: {
+        applySkipped: (kind) => metrics.applySkipped.inc({ kind }),
+        driftRepaired: (kind, repair) => metrics.driftRepairs.inc({ kind, repair }),
+      },
     });
     this.#workers = startWorkers({
       queue: this.queue,
       reconcile,
       concurrency: this.#options.concurrency ?? 4,
-      observer: this.#options.metrics.reconcileObserver(queueName, (key, error, retries) =>
-        log.warn({ agentPolicy: key, retries, err: error instanceof Error ? error.message : String(error) }, 'reconcile failed; retrying'),
-      ),
+      // The reconciler logs its own joined error with the policy's logger; this only counts.
+      observer: metrics.reconcileObserver(queueName, () => undefined),
     });
-    this.#resync = setInterval(() => void this.#resyncAll(), this.#options.resyncMs ?? 600_000);
+    this.#classWorkers = startWorkers({
+      queue: this.classQueue,
+      reconcile: createRuntimeClassCollector({ reader, writer, log }),
+      concurrency: 1,
+      observer: metrics.reconcileObserver(classQueueName, (key, err) => log.warn({ runtimeClass: key, err }, 'RuntimeClass collection failed; retrying')),
+    });
+    this.#resync = setInterval(() => this.#resyncAll(), this.#options.resyncMs ?? 600_000);
     this.#resync.unref();
-    this.#countPolicies();
+    this.#gauge.count();
   }
 
   async stop(): Promise<void> {
+    await this.#discovery.stop();
     clearInterval(this.#resync);
-    clearTimeout(this.#countTimer);
-    await this.queue.shutDownWithDrain();
-    await this.#workers?.finished;
-    await Promise.all([this.#policies, ...this.#owned.values()].map((i) => i.stop()));
+    this.#gauge.stop();
+    await Promise.all([this.queue.shutDownWithDrain(), this.classQueue.shutDownWithDrain()]);
+    await Promise.all([this.#workers?.finished, this.#classWorkers?.finished]);
+    await this.#informers.stop();
   }
 
-  #informer(kind: Pick<ResourceKind, 'apiVersion' | 'kind' | 'plural'>, labelSelector: string | undefined): Informer {
-    const log = this.#options.log;
-    return new Informer({
-      name: kind.kind,
-      source: kubeListWatch<KubernetesObject>(
-        { kubeConfig: this.#clients.kubeConfig, objects: this.#clients.objects },
-        { apiVersion: kind.apiVersion, kind: kind.kind, plural: kind.plural, ...(labelSelector === undefined ? {} : { labelSelector }) },
-      ),
-      onError: (error, restartInMs) => log.warn({ kind: kind.kind, err: error.message, restartInMs }, 'informer restarting'),
+  #reader: ClusterReader | undefined;
+
+  /** The one ClusterReader over the caches (built on first use: the informers exist from the constructor on). */
+  #runtimeClassReader(): ClusterReader {
+    this.#reader ??= clusterReader(this.#informers.sources({ objects: this.#clients.objects, rbac: this.#clients.rbac }));
+    return this.#reader;
+  }
+
+  #enqueueAll(): void {
+    for (const policy of this.#informers.policies.list()) this.queue.add(policy.metadata?.name ?? '');
+  }
+
+  /** An optional kind became served (its CRD was installed): watch it, then let every policy apply its objects. */
+  async #kindServed(kind: ResourceKind): Promise<void> {
+    const informer = this.#informers.watchKind(kind);
+    this.#options.log.info({ kind: kind.kind }, 'kind served by the API server; watching it');
+    // Not awaited: a stop must not wait for a list that may never succeed. Before the first sync, start() waits.
+    void informer.waitForSync().then(() => {
+      if (this.#synced) this.#enqueueAll();
     });
   }
 
-  /** Starts the informer of one owned kind, if the API server serves it (SealedSecret needs its CRD). */
-  async #watchKind(kind: ResourceKind): Promise<void> {
-    const key = kindKey(kind.apiVersion, kind.kind);
-    if (this.#owned.has(key)) return;
-    if (kind.optional === true && !(await this.#serves(kind))) {
-      this.#options.log.info({ kind: kind.kind }, 'kind not served by the API server; will check again at resync');
-      return;
-    }
-    const informer = this.#informer(kind, `${managedByLabel}=${managedByValue}`);
-    const enqueue = (object: KubernetesObject): void => {
-      for (const name of owningPolicies(object as KubeObject)) this.queue.add(name);
-    };
-    informer.on({
-      add: (o) => {
-        this.#ownerIndex.upsert(o);
-        enqueue(o);
-      },
-      update: (o, previous) => {
-        this.#ownerIndex.upsert(o, previous);
-        enqueue(o);
-        enqueue(previous);
-      },
-      delete: (o) => {
-        this.#ownerIndex.remove(o);
-        enqueue(o);
-      },
-    });
-    this.#owned.set(key, informer);
-    informer.start();
-    if (this.#synced) await informer.waitForSync();
+  /** An optional kind is gone (its CRD was removed): forget its cache, so policies report it unavailable. */
+  async #kindUnserved(kind: ResourceKind): Promise<void> {
+    await this.#informers.unwatchKind(kind);
+    this.#options.log.info({ kind: kind.kind }, 'kind no longer served by the API server; stopped watching it');
+    if (this.#synced) this.#enqueueAll();
   }
 
-  async #serves(kind: ResourceKind): Promise<boolean> {
-    try {
-      await this.#clients.objects.list(kind.apiVersion, kind.kind, undefined, undefined, undefined, undefined, undefined, undefined, 1);
-      return true;
-    } catch (error) {
-      // client-node answers an unknown kind with a discovery error (no HTTP status) or a 404.
-      if (isNotFound(error) || (error instanceof Error && /Unrecognized API version and kind|not found/i.test(error.message))) return false;
-      throw error;
-    }
-  }
-
-  async #resyncAll(): Promise<void> {
-    try {
-      for (const kind of resourceTable) await this.#watchKind(kind);
-    } catch (error) {
-      this.#options.log.warn({ err: (error as Error).message }, 'discovery of optional kinds failed; retrying at the next resync');
-    }
-    for (const policy of this.#policies.list()) this.queue.add(policy.metadata?.name ?? '');
-    this.#countPolicies();
-  }
-
-  /**
-   * A recount walks the whole cache: a burst of events (10,000 status writes after a restart) is coalesced into one
-   * walk a second instead of one walk per event.
-   */
-  #scheduleCount(): void {
-    if (this.#countTimer !== undefined) return;
-    this.#countTimer = setTimeout(() => {
-      this.#countTimer = undefined;
-      this.#countPolicies();
-    }, 1_000);
-    this.#countTimer.unref();
-  }
-
-  #countPolicies(): void {
-    const counts = { True: 0, False: 0, Unknown: 0 };
-    for (const policy of this.#policies.list()) {
-      const conditions = (policy as { status?: { conditions?: { type: string; status: string }[] } }).status?.conditions ?? [];
-      const ready = conditions.find((c) => c.type === 'Ready')?.status;
-      counts[ready === 'True' || ready === 'False' ? ready : 'Unknown'] += 1;
-    }
-    this.#options.metrics.setPolicyCounts(counts);
+  #resyncAll(): void {
+    this.#enqueueAll();
+    this.#gauge.count();
   }
 }
 
@@ -252,7 +238,7 @@ export async function startManager(options: ManagerOptions): Promise<RunningMana
     await controllers.start();
   };
   const failStart = (error: unknown): void => {
-    log.error({ err: error instanceof Error ? error.message : String(error) }, 'controllers failed to start');
+    log.error({ err: error }, 'controllers failed to start');
     void stop('lost-leadership');
   };
 
@@ -281,7 +267,7 @@ export async function startManager(options: ManagerOptions): Promise<RunningMana
           void stop('lost-leadership');
         }
       },
-      onError: (error) => log.warn({ err: error instanceof Error ? error.message : String(error) }, 'leader election attempt failed'),
+      onError: (error) => log.warn({ err: error }, 'leader election attempt failed'),
     });
     void elector.run();
     log.info({ identity: election.identity, lease: `${election.namespace}/${election.leaseName}` }, 'waiting for leadership');
@@ -303,4 +289,11 @@ export async function startManager(options: ManagerOptions): Promise<RunningMana
     isLeading: () => leading,
     stop: () => stop(),
   };
+}
+
+/** Whether the fields policies depend on (handler, scheduling, overhead) differ between two versions of a class. */
+function runtimeClassContentChanged(current: KubeObject, previous: KubeObject): boolean {
+  return resourceKindOf(current).ownedFields.some(
+    (field) => JSON.stringify(normalize(current[field], field)) !== JSON.stringify(normalize(previous[field], field)),
+  );
 }

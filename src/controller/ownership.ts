@@ -4,6 +4,7 @@
  * adoption annotation naming that policy).
  */
 import { adoptAnnotation, managedByLabel, managedByValue } from '../api/v1alpha1/well-known.ts';
+import { driftOf, type ObjectLike } from '../envelope/drift.ts';
 
 export interface OwnedObject {
   readonly metadata?: {
@@ -51,25 +52,30 @@ export type RuntimeClassClaim =
 
 /**
  * A Managed RuntimeClass is shared by every policy naming it, but only among Bulkhead's own: a class someone else
- * created is never taken over, and one with another handler is never overwritten.
+ * created is never taken over. When the class differs from what this policy wants, the policy may change it only if
+ * no other policy wants it as it is (`wantedAsIs` names one that does): disagreeing policies are a conflict, never an
+ * overwrite, and the first to have written the class keeps it.
  */
 export function claimRuntimeClass(
   live: (OwnedObject & { readonly handler?: string }) | undefined,
-  name: string,
-  handler: string,
+  desired: ObjectLike & { readonly handler?: unknown },
+  wantedAsIs: () => string | undefined,
 ): RuntimeClassClaim {
+  const name = desired.metadata.name;
   if (live === undefined) return { outcome: 'absent' };
-  if (!isLabelledManaged(live) || !(live.metadata?.ownerReferences ?? []).some((r) => r.kind === 'AgentPolicy')) {
+  if (!isLabelledManaged(live)) {
     return {
       outcome: 'conflict',
       message: `RuntimeClass ${name} exists and is not managed by Bulkhead; set sandbox.runtimeClass.management: External to use it`,
     };
   }
-  if (live.handler !== handler) {
-    return {
-      outcome: 'conflict',
-      message: `RuntimeClass ${name} exists with handler ${live.handler ?? '(none)'}, not ${handler}; use another name or the same handler`,
-    };
-  }
-  return { outcome: 'shared' };
+  const drift = driftOf(desired, live as ObjectLike);
+  if (drift === undefined) return { outcome: 'shared' };
+  const other = wantedAsIs();
+  if (other === undefined) return { outcome: 'shared' };
+  const how = live.handler !== desired.handler ? `handler ${live.handler ?? '(none)'}, not ${String(desired.handler)}` : `it differs at ${drift.path}`;
+  return {
+    outcome: 'conflict',
+    message: `RuntimeClass ${name} is shared with AgentPolicy ${other}, which wants it as it is (${how}); use another name or the same handler, scheduling and overhead`,
+  };
 }

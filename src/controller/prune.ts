@@ -10,33 +10,46 @@ import type { ClusterReader, ClusterWriter, KubeObject } from './ports.ts';
 
 const identity = (o: KubeObject): string => `${o.apiVersion}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 
-/** Pure: the owned objects to let go of, and how (a shared RuntimeClass with other owners is only released). */
-export function pruneCandidates(
-  policyUid: string,
-  desired: readonly KubeObject[],
-  owned: readonly KubeObject[],
-): { object: KubeObject; action: 'delete' | 'release' }[] {
+/**
+ * Pure: the owned objects to delete. A shared RuntimeClass is never among them (it carries no per-policy
+ * ownerReference; the RuntimeClass collector deletes it when no policy names it).
+ */
+export function pruneCandidates(policyUid: string, desired: readonly KubeObject[], owned: readonly KubeObject[]): { object: KubeObject }[] {
   const wanted = new Set(desired.map(identity));
   return owned
     .filter((object) => !wanted.has(identity(object)))
     // The namespace is never pruned: its name is immutable, and it goes (or stays) with the policy.
-    .filter((object) => object.kind !== 'Namespace')
-    .map((object) => {
-      const others = (object.metadata.ownerReferences ?? []).filter((r) => r.kind === 'AgentPolicy' && r.uid !== policyUid);
-      return { object, action: object.kind === 'RuntimeClass' && others.length > 0 ? ('release' as const) : ('delete' as const) };
-    });
+    .filter((object) => object.kind !== 'Namespace' && object.kind !== 'RuntimeClass')
+    .filter((object) => (object.metadata.ownerReferences ?? []).some((r) => r.uid === policyUid))
+    .map((object) => ({ object }));
 }
 
+export interface EnvelopePruned {
+  /** Removed in this pass: the cache may still show them until the watch catches up. */
+  readonly removed: readonly KubeObject[];
+  readonly failed: readonly { readonly object: KubeObject; readonly error: Error }[];
+}
+
+/** Every candidate is tried; a failure is recorded and the others still go. */
 export async function pruneEnvelope(
   policy: AgentPolicy,
   desired: readonly KubeObject[],
   deps: { reader: ClusterReader; writer: ClusterWriter },
   log: Logger,
-): Promise<void> {
+): Promise<EnvelopePruned> {
   const uid = policy.metadata.uid ?? '';
-  for (const { object, action } of pruneCandidates(uid, desired, deps.reader.ownedBy(uid))) {
-    if (action === 'release') await deps.writer.removeOwnerReference(object, uid);
-    else await deps.writer.delete(object);
-    log.info({ object: describeObject(object), action }, 'pruned');
+  const removed: KubeObject[] = [];
+  const failed: { object: KubeObject; error: Error }[] = [];
+  for (const { object } of pruneCandidates(uid, desired, deps.reader.ownedBy(uid))) {
+    try {
+      await deps.writer.delete(object);
+      removed.push(object);
+      log.info({ object: describeObject(object) }, 'pruned');
+    } catch (error) {
+      const cause = error instanceof Error ? error : new Error(String(error));
+      log.warn({ object: describeObject(object), err: cause }, 'prune failed');
+      failed.push({ object, error: cause });
+    }
   }
+  return { removed, failed };
 }

@@ -1,7 +1,6 @@
 import type { IIoK8sApimachineryPkgApisMetaV1ObjectMeta as ObjectMeta } from '@kubernetes-models/apimachinery/apis/meta/v1/ObjectMeta';
 import type { IIoK8sApimachineryPkgApisMetaV1OwnerReference as OwnerReference } from '@kubernetes-models/apimachinery/apis/meta/v1/OwnerReference';
 import type { AgentPolicy } from '../api/v1alpha1/schema.ts';
-import { managedByLabel, managedByValue } from '../api/v1alpha1/well-known.ts';
 import type { OperatorConfig } from '../config.ts';
 
 /** What every builder of one policy's envelope shares, computed once per desiredState call. */
@@ -22,18 +21,5 @@ export function ownedMeta(context: DesiredContext, name: string, namespace?: str
     ...(namespace === undefined ? {} : { namespace }),
     labels: { ...context.labels },
     ...(context.owner === undefined ? {} : { ownerReferences: [{ ...context.owner }] }),
-  };
-}
-
-/**
- * Metadata of a shared object (the managed RuntimeClass): the policy is one owner among several, not the controller.
- * It carries no policy label: with several owners applying it, each would overwrite the label with its own name on
- * every pass. Its ownerReferences say which policies it serves.
- */
-export function sharedMeta(context: DesiredContext, name: string): ObjectMeta {
-  return {
-    name,
-    labels: { [managedByLabel]: managedByValue },
-    ...(context.owner === undefined ? {} : { ownerReferences: [{ ...context.owner, controller: false }] }),
   };
 }

@@ -1,7 +1,8 @@
 /**
- * A Managed RuntimeClass is one object shared by every policy naming it: each policy adds a non-controller
- * ownerReference, garbage collection removes the class with its last policy, and a policy asking for another handler
- * (or naming a class Bulkhead did not create) is a RuntimeClassConflict that applies nothing of its envelope.
+ * A Managed RuntimeClass is one object shared by every policy naming it, and nothing on it grows with them: one field
+ * manager, no per-policy ownerReference or label. The operator's RuntimeClass collector deletes it when no policy
+ * names it any more, and a policy asking for another handler (or naming a class Bulkhead did not create) is a
+ * RuntimeClassConflict that applies nothing of its envelope.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -13,7 +14,6 @@ import { PolicyClient, startTestOperator, type StoredPolicy, type TestOperator }
 const admin = adminKubeConfig();
 const core = admin.makeApiClient(k8s.CoreV1Api);
 const node = admin.makeApiClient(k8s.NodeV1Api);
-const admission = admin.makeApiClient(k8s.AdmissionregistrationV1Api);
 const flowcontrol = admin.makeApiClient(k8s.FlowcontrolApiserverV1Api);
 const policies = new PolicyClient(admin);
 
@@ -23,7 +23,8 @@ const readRuntimeClass = async (name: string): Promise<k8s.V1RuntimeClass | unde
     throw error;
   });
 
-const ownerUids = (rc: k8s.V1RuntimeClass | undefined): string[] => (rc?.metadata?.ownerReferences ?? []).map((r) => r.uid).sort();
+const applyManagers = (rc: k8s.V1RuntimeClass | undefined): string[] =>
+  (rc?.metadata?.managedFields ?? []).filter((f) => f.operation === 'Apply').map((f) => f.manager ?? '').sort();
 
 const namespaceExists = (name: string): Promise<boolean> => exists(() => core.readNamespace({ name }));
 
@@ -47,35 +48,29 @@ describe('shared RuntimeClass', () => {
     await operator.stop();
   });
 
-  test('two policies naming the same class share it: one object, both as non-controller owners', async () => {
-    // Created together: both reconciles may find the class absent, and their applies must merge, not overwrite.
+  test('two policies naming the same class share it: one object, one field manager, nothing per policy', async () => {
+    // Created together: both reconciles may find the class absent; their applies are the same object.
     [a, b] = await Promise.all([policies.create(first, sandbox(runtimeClass, 'runsc')), policies.create(second, sandbox(runtimeClass, 'runsc'))]);
     await Promise.all([policies.waitReady(first), policies.waitReady(second)]);
-    const rc = await eventually('the RuntimeClass to carry both owners', async () => {
-      const read = await readRuntimeClass(runtimeClass);
-      return ownerUids(read).length === 2 ? read : undefined;
-    });
-    assert.equal(rc.handler, 'runsc');
-    assert.deepEqual(ownerUids(rc), [a.metadata.uid, b.metadata.uid].sort());
-    for (const ref of rc.metadata?.ownerReferences ?? []) {
-      assert.equal(ref.kind, 'AgentPolicy');
-      assert.equal(ref.controller, false, `${ref.name} is an owner, not the controller`);
-    }
-    assert.equal(rc.metadata?.labels?.['app.kubernetes.io/managed-by'], 'bulkhead');
+    const rc = await readRuntimeClass(runtimeClass);
+    assert.equal(rc?.handler, 'runsc');
+    assert.equal(rc?.metadata?.ownerReferences, undefined);
+    assert.deepEqual(rc?.metadata?.labels, { 'app.kubernetes.io/managed-by': 'bulkhead' });
+    assert.deepEqual(applyManagers(rc), ['bulkhead']);
+    assert.notEqual(a.metadata.uid, b.metadata.uid);
   });
 
   test('a third policy naming the class with another handler is a RuntimeClassConflict and applies nothing', async () => {
     await policies.create(conflicting, sandbox(runtimeClass, 'kata'));
     const blocked = await policies.waitCondition(conflicting, 'SandboxEnforced', 'False', 'RuntimeClassConflict');
     const condition = blocked.status?.conditions?.find((c) => c.type === 'SandboxEnforced');
-    assert.match(condition?.message ?? '', /handler runsc, not kata/);
+    assert.match(condition?.message ?? '', new RegExp(`shared with AgentPolicy (${first}|${second}), which wants it as it is \\(handler runsc, not kata\\)`));
     assert.equal(blocked.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'False');
     assert.equal(await namespaceExists(`agent-${conflicting}`), false, 'its namespace was not created');
-    assert.equal(await exists(() => admission.readValidatingAdmissionPolicyBinding({ name: `bulkhead-${conflicting}` })), false);
     assert.equal(await exists(() => flowcontrol.readFlowSchema({ name: `bulkhead-${conflicting}` })), false);
     const rc = await readRuntimeClass(runtimeClass);
     assert.equal(rc?.handler, 'runsc', 'the class was not overwritten');
-    assert.deepEqual(ownerUids(rc), [a.metadata.uid, b.metadata.uid].sort(), 'the conflicting policy did not become an owner');
+    assert.deepEqual(applyManagers(rc), ['bulkhead']);
   });
 
   test('an existing RuntimeClass not created by Bulkhead is a conflict too, and stays untouched', async () => {
@@ -89,44 +84,44 @@ describe('shared RuntimeClass', () => {
     assert.deepEqual(rc?.metadata?.ownerReferences ?? [], []);
   });
 
-  test('a policy moving to another class releases the shared one (without deleting it) and deletes its own', async () => {
+  test('a policy moving to another class leaves the shared one, and the class nobody names is collected', async () => {
     const other = `${runtimeClass}-2`;
     await policies.patchSpec(second, sandbox(other, 'runsc'));
     await policies.waitReady(second);
-    const released = await eventually('the shared class to keep only the first owner', async () => {
-      const read = await readRuntimeClass(runtimeClass);
-      return read !== undefined && ownerUids(read).length === 1 ? read : undefined;
-    });
-    assert.deepEqual(ownerUids(released), [a.metadata.uid]);
-    assert.deepEqual(ownerUids(await readRuntimeClass(other)), [b.metadata.uid]);
+    assert.ok(await readRuntimeClass(other));
+    assert.ok(await readRuntimeClass(runtimeClass), 'the first policy still names the shared class');
 
-    // And back: the second class had no other owner, so it is deleted, and the shared one is shared again.
+    // And back: nobody names the second class any more, so the collector deletes it.
     await policies.patchSpec(second, sandbox(runtimeClass, 'runsc'));
     await policies.waitReady(second);
-    await eventually('the shared class to carry both owners again', async () =>
-      ownerUids(await readRuntimeClass(runtimeClass)).length === 2 ? true : undefined,
-    );
-    await eventually(`RuntimeClass ${other} to be pruned`, async () => ((await readRuntimeClass(other)) === undefined ? true : undefined));
+    await eventually(`RuntimeClass ${other} to be collected`, async () => ((await readRuntimeClass(other)) === undefined ? true : undefined));
   });
 
-  test('deleting one policy keeps the class, with the other policy as its only owner', async () => {
+  test('deleting one policy keeps the class; deleting the last removes it', async () => {
     await policies.delete(first);
     await policies.waitGone(first);
-    const rc = await eventually('garbage collection to drop the deleted owner', async () => {
-      const read = await readRuntimeClass(runtimeClass);
-      return read !== undefined && ownerUids(read).length === 1 ? read : undefined;
-    });
-    assert.deepEqual(ownerUids(rc), [b.metadata.uid]);
-    // The remaining policy stays Ready, and the class is never deleted in between.
     await policies.waitReady(second);
-    assert.ok(await readRuntimeClass(runtimeClass));
-  });
-
-  test('deleting the last policy removes the class (garbage collection)', async () => {
+    assert.ok(await readRuntimeClass(runtimeClass), 'still named by the second policy');
     await policies.delete(second);
     await policies.waitGone(second);
-    await eventually('the RuntimeClass to be garbage-collected', async () =>
-      (await readRuntimeClass(runtimeClass)) === undefined ? true : undefined,
+    // The conflicting policy names it too; the class goes only when it is gone as well.
+    assert.ok(await readRuntimeClass(runtimeClass));
+    await policies.delete(conflicting);
+    await policies.waitGone(conflicting);
+    await eventually('the RuntimeClass to be collected', async () => ((await readRuntimeClass(runtimeClass)) === undefined ? true : undefined));
+  });
+
+  test('a hand-edited shared class is repaired for every policy naming it', async () => {
+    const name = uniqueName('rc-edit');
+    const className = uniqueName('rc-edited');
+    await policies.create(name, sandbox(className, 'runsc'));
+    await policies.waitReady(name);
+    await node.patchRuntimeClass(
+      { name: className, body: { scheduling: { nodeSelector: { pool: 'anything' } } } },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
     );
+    await eventually('the class to be restored', async () => ((await readRuntimeClass(className))?.scheduling === undefined ? true : undefined));
+    await policies.delete(name);
+    await policies.waitGone(name);
   });
 });

@@ -62,7 +62,20 @@ test('render -o json prints a v1 List; a uid in the input gives ownerReferences 
   assert.equal(result.stderr, '');
   const list = JSON.parse(result.stdout) as { kind: string; items: { metadata: { ownerReferences: { uid: string }[] } }[] };
   assert.equal(list.kind, 'List');
-  assert.ok(list.items.every((o) => o.metadata.ownerReferences[0]?.uid === '1234'));
+  assert.ok(list.items.every((o) => (o as { kind?: string }).kind === 'RuntimeClass' || o.metadata.ownerReferences[0]?.uid === '1234'));
+});
+
+test('render refuses policies that want one RuntimeClass different, naming both', async () => {
+  const two = file(
+    'disagree.yaml',
+    [['a', '100m'], ['b', '2']]
+      .map(([n, cpu]) => `apiVersion: bulkhead.dev/v1alpha1\nkind: AgentPolicy\nmetadata: {name: ${n}}\nspec: {sandbox: {runtimeClass: {overhead: {cpu: '${cpu}'}}}}\n`)
+      .join('---\n'),
+  );
+  const result = await run(['render', '-f', two]);
+  assert.equal(result.status, 1);
+  assert.match(result.stderr, /AgentPolicies a and b want RuntimeClass gvisor different/);
+  assert.equal(result.stdout, '');
 });
 
 test('render takes directories and many documents; a shared RuntimeClass is printed once', async () => {
@@ -75,8 +88,7 @@ test('render takes directories and many documents; a shared RuntimeClass is prin
   const objects = (parseAllDocuments(result.stdout) as { toJS(): any }[]).map((d) => d.toJS());
   const gvisor = objects.filter((o) => o.kind === 'RuntimeClass' && o.metadata.name === 'gvisor');
   assert.equal(gvisor.length, 1);
-  assert.deepEqual(gvisor[0].metadata.ownerReferences.map((r: { uid: string }) => r.uid), ['uid-a', 'uid-b']);
-  assert.ok(gvisor[0].metadata.ownerReferences.every((r: { controller: boolean }) => r.controller === false));
+  assert.equal(gvisor[0].metadata.ownerReferences, undefined, 'a shared class carries nothing per policy');
   const kinds = objects.map((o) => o.kind);
   assert.ok(kinds.lastIndexOf('Namespace') < kinds.indexOf('NetworkPolicy'), 'apply order across policies');
 });

@@ -9,7 +9,7 @@ import { clusterManifests, operatorGuardName } from '../../../src/cluster/manife
 import { operatorGuardBinding, operatorGuardPolicy, operatorUsername } from '../../../src/cluster/operator-guard.ts';
 import { operatorClusterRoleRules, operatorRbac } from '../../../src/cluster/operator-rbac.ts';
 import { defaultOperatorConfig } from '../../../src/config.ts';
-import { resourceTable } from '../../../src/kube/resource-table.ts';
+import { resourceTable } from '../../../src/envelope/resource-table.ts';
 
 interface Guard {
   metadata: { name: string };

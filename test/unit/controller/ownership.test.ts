@@ -28,13 +28,16 @@ describe('ownership', () => {
     assert.match((other as { message: string }).message, /belongs to AgentPolicy other/);
   });
 
-  test('runtime class: shared among Bulkhead policies with the same handler only', () => {
-    assert.deepEqual(claimRuntimeClass(undefined, 'gvisor', 'runsc'), { outcome: 'absent' });
-    const shared = { metadata: { labels: managed, ownerReferences: [theirs] }, handler: 'runsc' };
-    assert.deepEqual(claimRuntimeClass(shared, 'gvisor', 'runsc'), { outcome: 'shared' });
-    const otherHandler = claimRuntimeClass({ ...shared, handler: 'kata' }, 'gvisor', 'runsc');
-    assert.match((otherHandler as { message: string }).message, /handler kata, not runsc/);
-    const foreign = claimRuntimeClass({ metadata: {}, handler: 'runsc' }, 'gvisor', 'runsc');
+  test('runtime class: shared among Bulkhead policies that want the same class; a change only when nobody else wants it as it is', () => {
+    const want = { apiVersion: 'node.k8s.io/v1', kind: 'RuntimeClass', metadata: { name: 'gvisor', labels: managed }, handler: 'runsc' };
+    const nobody = (): undefined => undefined;
+    assert.deepEqual(claimRuntimeClass(undefined, want, nobody), { outcome: 'absent' });
+    const live = { metadata: { name: 'gvisor', labels: managed }, handler: 'runsc' };
+    assert.deepEqual(claimRuntimeClass(live, want, () => assert.fail('not asked when the class is as wanted')), { outcome: 'shared' });
+    assert.deepEqual(claimRuntimeClass({ ...live, handler: 'kata' }, want, nobody), { outcome: 'shared' }, 'the only user may change it');
+    const otherHandler = claimRuntimeClass({ ...live, handler: 'kata' }, want, () => 'other-policy');
+    assert.match((otherHandler as { message: string }).message, /shared with AgentPolicy other-policy, which wants it as it is \(handler kata, not runsc\)/);
+    const foreign = claimRuntimeClass({ metadata: { name: 'gvisor' }, handler: 'runsc' }, want, nobody);
     assert.match((foreign as { message: string }).message, /not managed by Bulkhead/);
   });
 });

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import * as k8s from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
-import { clusterManifests, tamperProtectionName } from '../../src/cluster/manifests.ts';
+import { clusterManifests, operatorGuardName, tamperProtectionName } from '../../src/cluster/manifests.ts';
 import { defaultOperatorConfig, type OperatorConfig } from '../../src/config.ts';
 import { crdPath } from '../../src/crd/agent-policy-crd.ts';
 import { serverSideApply, type ApplyObject } from '../../src/kube/apply.ts';
@@ -37,25 +37,32 @@ export interface InstallOptions {
    * its binding ("an admin with the policy switched off"); the tamper-protection test turns it on.
    */
   readonly tamperProtection?: boolean;
+  /**
+   * The operator guard (src/cluster/operator-guard.ts) is on by default, as installed. Tests that prove what the
+   * reconciler itself does, without that second line of defence, switch its binding off.
+   */
+  readonly operatorGuard?: boolean;
 }
 
 export async function installBulkhead(kc: k8s.KubeConfig, options: InstallOptions = {}): Promise<void> {
   await installCrd(kc);
   const config = options.config ?? defaultOperatorConfig;
-  const objects = clusterManifests(config).filter(
-    (o) => options.tamperProtection === true || !isTamperBinding(o as ApplyObject),
-  );
+  const off = [
+    ...(options.tamperProtection === true ? [] : [tamperProtectionName]),
+    ...(options.operatorGuard === false ? [operatorGuardName] : []),
+  ];
+  const objects = clusterManifests(config).filter((o) => !isBindingOf(o as ApplyObject, off));
   await applyAsAdmin(kc, objects);
-  if (options.tamperProtection !== true) {
-    const admission = kc.makeApiClient(k8s.AdmissionregistrationV1Api);
-    await admission.deleteValidatingAdmissionPolicyBinding({ name: tamperProtectionName }).catch((error: unknown) => {
+  const admission = kc.makeApiClient(k8s.AdmissionregistrationV1Api);
+  for (const name of off) {
+    await admission.deleteValidatingAdmissionPolicyBinding({ name }).catch((error: unknown) => {
       if (!(error instanceof k8s.ApiException) || error.code !== 404) throw error;
     });
   }
 }
 
-function isTamperBinding(object: ApplyObject): boolean {
-  return object.kind === 'ValidatingAdmissionPolicyBinding' && object.metadata.name === tamperProtectionName;
+function isBindingOf(object: ApplyObject, names: readonly string[]): boolean {
+  return object.kind === 'ValidatingAdmissionPolicyBinding' && names.includes(object.metadata.name);
 }
 
 /** A KubeConfig authenticated as the operator's ServiceAccount with a fresh token (1 hour). */

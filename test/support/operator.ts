@@ -23,6 +23,8 @@ export interface StartOperatorOptions extends InstallOptions {
   readonly kindDiscoveryMs?: number;
   /** Where the operator logs (default: silent, or BULKHEAD_TEST_LOG's level on stdout); tests that read logs pass one. */
   readonly log?: Logger;
+  /** The operator's identity (default: a fresh token of its ServiceAccount); tests that must know the token pass it. */
+  readonly kubeConfig?: k8s.KubeConfig;
 }
 
 /** Installs Bulkhead's cluster pieces and starts an operator; BULKHEAD_TEST_LOG=debug shows its logs. */
@@ -30,7 +32,7 @@ export async function startTestOperator(admin: k8s.KubeConfig, options: StartOpe
   await installBulkhead(admin, options);
   const metrics = new Metrics();
   const manager = await startManager({
-    kubeConfig: await operatorKubeConfig(admin),
+    kubeConfig: options.kubeConfig ?? (await operatorKubeConfig(admin)),
     config: defaultOperatorConfig,
     log: options.log ?? createLogger({ level: process.env['BULKHEAD_TEST_LOG'] ?? 'silent' }),
     metrics,

@@ -96,6 +96,14 @@ function scenario(title: string, guard: boolean): void {
         await networking.createNamespacedNetworkPolicy({ namespace: otherNs, body: { metadata: { name }, spec: { podSelector: {}, policyTypes: ['Ingress'] } } });
       }
       await core.createNamespacedServiceAccount({ namespace: otherNs, body: { metadata: { name: 'agent' } } });
+      await rbac.createNamespacedRoleBinding({
+        namespace: otherNs,
+        body: {
+          metadata: { name: 'bulkhead-agent' },
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' },
+          subjects: [{ kind: 'ServiceAccount', name: 'agent', namespace: otherNs }],
+        },
+      });
       await core.createNamespacedResourceQuota({ namespace: otherNs, body: { metadata: { name: 'bulkhead' }, spec: { hard: { pods: '3' } } } });
       // A namespace an admin hands over (adopt annotation, Retain), with the team's data and look-alikes in it.
       await core.createNamespace({ body: { metadata: { name: adoptNs, annotations: { 'bulkhead.dev/adopt': adopting } } } });
@@ -135,6 +143,7 @@ function scenario(title: string, guard: boolean): void {
           read: () => networking.readNamespacedNetworkPolicy({ name, namespace: otherNs }),
         })),
         { what: `ServiceAccount ${otherNs}/agent`, read: () => core.readNamespacedServiceAccount({ name: 'agent', namespace: otherNs }) },
+        { what: `RoleBinding ${otherNs}/bulkhead-agent`, read: () => rbac.readNamespacedRoleBinding({ name: 'bulkhead-agent', namespace: otherNs }) },
         { what: `ResourceQuota ${otherNs}/bulkhead`, read: () => core.readNamespacedResourceQuota({ name: 'bulkhead', namespace: otherNs }) },
         { what: `ServiceAccount ${adoptNs}/agent (another manager's)`, read: () => core.readNamespacedServiceAccount({ name: 'agent', namespace: adoptNs }) },
         { what: `NetworkPolicy ${adoptNs}/team-allow-gateway (Bulkhead's labels, another owner)`, read: () => networking.readNamespacedNetworkPolicy({ name: 'team-allow-gateway', namespace: adoptNs }) },

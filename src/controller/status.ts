@@ -42,6 +42,6 @@ export async function reportStatus(
     // An Event is a courtesy: failing to record one must not fail the reconcile, but it is logged, not hidden.
     await deps.writer
       .recordEvent(policy, type, changed.reason, `${changed.type} is ${changed.status}: ${changed.message}`)
-      .catch((error: unknown) => deps.log.warn({ err: (error as Error).message, condition: changed.type }, 'could not record event'));
+      .catch((error: unknown) => deps.log.warn({ err: error, condition: changed.type }, 'could not record event'));
   }
 }

@@ -18,7 +18,7 @@ import { loadOperatorConfig } from '../../src/config.ts';
 import { desiredState, type DesiredObject } from '../../src/desired/desired-state.ts';
 import { serverSideApply, type ApplyObject } from '../../src/kube/apply.ts';
 import { KubeApiError } from '../../src/kube/errors.ts';
-import { compareForApply } from '../../src/kube/resource-table.ts';
+import { compareForApply } from '../../src/envelope/resource-table.ts';
 import { parseAgentPolicy, validateAgentPolicy } from '../../src/validation/validate.ts';
 import { adminKubeConfig } from '../support/cluster.ts';
 import { installCrd } from '../support/install.ts';

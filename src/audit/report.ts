@@ -5,7 +5,6 @@
  */
 import { agentNamespaceName } from '../api/v1alpha1/defaults.ts';
 import type { AgentPolicy } from '../api/v1alpha1/schema.ts';
-import { clusterManifests } from '../cluster/manifests.ts';
 import type { OperatorConfig } from '../config.ts';
 import { desiredState } from '../desired/desired-state.ts';
 import { isWidening, type Finding } from './finding.ts';
@@ -13,7 +12,7 @@ import { evaluateIdentity, type AccessDecisions, type IdentityView } from './ide
 import type { AuditIndex } from './index.ts';
 import { evaluateNetwork, summariseNetwork, type NetworkView } from './network.ts';
 import { answerQuery, type NetworkQuery, type QueryAnswer } from './network-query.ts';
-import type { AdmissionObject, Binding, NetworkPolicy, Obj } from './objects.ts';
+import type { Binding, NetworkPolicy, Obj } from './objects.ts';
 import { evaluateRuntime } from './runtime.ts';
 import { evaluateSecrets } from './secrets.ts';
 
@@ -38,15 +37,6 @@ export interface PolicyAudit {
   readonly query?: QueryAnswer;
 }
 
-const clusterObjectsByConfig = new WeakMap<OperatorConfig, readonly object[]>();
-
-/** clusterManifests(config), computed once per configuration (it parses the schema for its defaults). */
-function clusterObjectsOf(config: OperatorConfig): readonly object[] {
-  let objects = clusterObjectsByConfig.get(config);
-  if (objects === undefined) clusterObjectsByConfig.set(config, (objects = clusterManifests(config)));
-  return objects;
-}
-
 const ofKind = <T extends Obj>(objects: readonly Obj[], kind: string): T[] => objects.filter((o) => o.kind === kind) as T[];
 
 export function auditPolicy(policy: AgentPolicy, context: AuditContext): PolicyAudit {
@@ -67,8 +57,6 @@ export function auditPolicy(policy: AgentPolicy, context: AuditContext): PolicyA
       config,
       namespace,
       desiredNamespace: ofKind(desired, 'Namespace')[0] ?? { metadata: { name: namespace } },
-      desiredBindings: ofKind<AdmissionObject>(desired, 'ValidatingAdmissionPolicyBinding'),
-      clusterObjects: clusterObjectsOf(config),
     },
     index,
   );

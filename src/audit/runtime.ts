@@ -1,17 +1,18 @@
 /**
  * The agent's runtime: the sandbox RuntimeClass exists with the expected handler; the agent namespace carries the
- * Pod Security and Bulkhead labels and annotations its desired state gives it; the agent-pods admission policy and
- * the binding that applies to the namespace (the policy's own, or the cluster's binding selecting the namespace's
- * enforcement mode) are exactly what Bulkhead installs; and every pod in the namespace runs on the runtime class,
+ * Pod Security and Bulkhead labels and annotations its desired state gives it (the enforcement mode and the
+ * admission parameters); the agent-pods admission policy and the binding of the policy's enforcement mode are
+ * exactly what the chart installs; and every pod in the namespace runs on the runtime class,
  * as the agent ServiceAccount, outside the host's namespaces (pods admitted before enforcement, or in Audit mode).
  */
 import type { AgentPolicy } from '../api/v1alpha1/schema.ts';
 import type { OperatorConfig } from '../config.ts';
-import { admissionSpecDifference } from './admission-match.ts';
+import { agentPodsAdmissionPolicy, agentPodsBindingName, agentPodsBindings } from '../cluster/agent-pods-admission.ts';
+import { bindingFields, differs, policyFields } from '../controller/observe-admission.ts';
+import type { KubeObject } from '../controller/ports.ts';
 import { expected, findingReasons, widening, type Finding } from './finding.ts';
 import type { AuditIndex } from './index.ts';
-import { refOf, type AdmissionObject, type LabelSelector, type Obj, type Pod } from './objects.ts';
-import { selectorMatches } from './selectors.ts';
+import { refOf, type AdmissionObject, type Obj, type Pod } from './objects.ts';
 
 /** Label and annotation prefixes of the namespace that Bulkhead owns and the audit compares. */
 const ownedPrefixes = ['pod-security.kubernetes.io/', 'bulkhead.dev/'];
@@ -22,43 +23,33 @@ export interface RuntimeInputs {
   readonly namespace: string;
   /** The namespace object of the desired state. */
   readonly desiredNamespace: Obj;
-  /** ValidatingAdmissionPolicyBindings of the desired state (one per policy in the older design; none otherwise). */
-  readonly desiredBindings: readonly AdmissionObject[];
-  /** clusterManifests(config): the admission policy and the cluster-wide bindings selecting namespaces by mode. */
-  readonly clusterObjects: readonly object[];
 }
 
-const isKind = (kind: string) => (o: object): o is AdmissionObject => (o as { kind?: string }).kind === kind;
+const admissionApiVersion = 'admissionregistration.k8s.io/v1';
 
-/** The admission objects that must be live for this namespace: the policy, and every binding of it that selects the namespace. */
-export function expectedAdmission(inputs: RuntimeInputs): AdmissionObject[] {
-  if (inputs.policy.spec.sandbox.enforcement === 'Disabled') return [];
-  const name = inputs.config.agentPodsAdmissionPolicyName;
-  const vap = inputs.clusterObjects.filter(isKind('ValidatingAdmissionPolicy')).filter((o) => o.metadata.name === name);
-  const labels = inputs.desiredNamespace.metadata.labels ?? {};
-  const selecting = inputs.clusterObjects.filter(isKind('ValidatingAdmissionPolicyBinding')).filter((b) => {
-    const spec = b.spec as { policyName?: string; matchResources?: { namespaceSelector?: LabelSelector } } | undefined;
-    const selector = spec?.matchResources?.namespaceSelector;
-    return spec?.policyName === name && selector !== undefined && selectorMatches(selector, labels);
-  });
-  return [...vap, ...inputs.desiredBindings, ...selecting];
-}
-
+/**
+ * The chart's agent-pods admission policy and the static binding of the policy's enforcement mode must be exactly as
+ * installed; compared the way the controller compares them (observe-admission.ts), so both say the same.
+ */
 function checkAdmission(inputs: RuntimeInputs, index: AuditIndex): Finding[] {
-  if (inputs.policy.spec.sandbox.enforcement === 'Disabled') {
-    return [expected('runtime', 'sandbox.enforcement is Disabled: no admission rules bind agent pods')];
-  }
-  return expectedAdmission(inputs).map((want) => {
-    const kind = want.kind ?? '';
-    const ref = refOf(kind, want.metadata);
-    const live = kind === 'ValidatingAdmissionPolicy' ? index.admissionPolicy(want.metadata.name) : index.admissionBinding(want.metadata.name);
-    if (live === undefined) return widening('runtime', findingReasons.admissionWeakened, ref, 'does not exist: agent pods are not checked by it');
-    const difference = admissionSpecDifference(kind, want.spec, live.spec);
-    if (difference !== undefined) {
-      return widening('runtime', findingReasons.admissionWeakened, ref, `differs from what Bulkhead installs at ${difference}`);
-    }
-    const actions = (want.spec as { validationActions?: string[] } | undefined)?.validationActions;
-    return expected('runtime', `${kind} ${want.metadata.name} in place${actions === undefined ? '' : ` (${actions.join(', ')})`}`, ref);
+  const mode = inputs.policy.spec.sandbox.enforcement;
+  if (mode === 'Disabled') return [expected('runtime', 'sandbox.enforcement is Disabled: no admission rules bind agent pods')];
+  const name = inputs.config.agentPodsAdmissionPolicyName;
+  const bindingName = agentPodsBindingName(name, mode);
+  const binding = (agentPodsBindings(name) as KubeObject[]).find((b) => b.metadata.name === bindingName);
+  const wanted: [KubeObject | undefined, AdmissionObject | undefined, readonly string[]][] = [
+    [agentPodsAdmissionPolicy(name) as KubeObject, index.admissionPolicy(name), policyFields],
+    [binding, index.admissionBinding(bindingName), bindingFields],
+  ];
+  return wanted.map(([want, live, fields]) => {
+    const kind = want?.kind ?? 'ValidatingAdmissionPolicyBinding';
+    const ref = { kind, name: want?.metadata.name ?? bindingName };
+    if (want === undefined) return widening('runtime', findingReasons.admissionWeakened, ref, `the chart has no binding for mode ${mode}`);
+    const liveObject = live === undefined ? undefined : ({ apiVersion: admissionApiVersion, kind, ...live } as KubeObject);
+    const problem = differs(want, liveObject, fields);
+    if (problem !== undefined) return widening('runtime', findingReasons.admissionWeakened, ref, `${problem.replace(`${kind} ${ref.name} `, '')}: agent pods are not checked as the policy says`);
+    const actions = (want['spec'] as { validationActions?: string[] } | undefined)?.validationActions;
+    return expected('runtime', `${kind} ${ref.name} as installed${actions === undefined ? '' : ` (${actions.join(', ')})`}`, ref);
   });
 }
 

@@ -7,7 +7,7 @@ import { agentNamespaceName } from '../api/v1alpha1/defaults.ts';
 import type { AgentPolicy } from '../api/v1alpha1/schema.ts';
 import type { OperatorConfig } from '../config.ts';
 import { desiredState } from '../desired/desired-state.ts';
-import { isWidening, type Finding } from './finding.ts';
+import { findingReasons, isWidening, type Finding, type FindingReason } from './finding.ts';
 import { evaluateIdentity, type AccessDecisions, type IdentityView } from './identity.ts';
 import type { AuditIndex } from './index.ts';
 import { evaluateNetwork, summariseNetwork, type NetworkView } from './network.ts';
@@ -76,7 +76,19 @@ export function auditPolicy(policy: AgentPolicy, context: AuditContext): PolicyA
   };
 }
 
-/** The controller's view: the widenings of one policy's envelope, from the same evaluation as `bulkhead audit`. */
+/**
+ * What the controller's Isolated condition reports: widenings caused by objects Bulkhead did not make. A missing or
+ * changed envelope object (namespace labels, the default deny, the RuntimeClass, the admission binding) is reported
+ * by the other conditions and repaired by the reconciler, so it is left out here.
+ */
+export const foreignReasons: readonly FindingReason[] = [
+  findingReasons.foreignBinding,
+  findingReasons.foreignNetworkPolicy,
+  findingReasons.unsandboxedPod,
+  findingReasons.foreignSecret,
+];
+
+/** The controller's view: the foreign widenings of one policy's envelope, from the same evaluation as `bulkhead audit`. */
 export function isolationFindings(policy: AgentPolicy, config: OperatorConfig, index: AuditIndex): Finding[] {
-  return auditPolicy(policy, { config, index }).findings.filter(isWidening);
+  return auditPolicy(policy, { config, index }).findings.filter((f) => isWidening(f) && foreignReasons.includes(f.reason));
 }

@@ -16,6 +16,7 @@ import { startHealthServer, type HealthServer } from '../observability/health-se
 import { owningPolicies } from './enqueue.ts';
 import { LeaderElector } from './leader-election.ts';
 import { EnvelopeInformers } from './informers.ts';
+import { IsolationAudit } from './isolation-audit.ts';
 import { PolicyGauge } from './policy-gauge.ts';
 import { createReconciler } from './reconciler.ts';
 import { startWorkers, type WorkerPool } from './workers.ts';
@@ -41,6 +42,8 @@ export interface ManagerOptions {
   readonly resyncMs?: number;
   /** Port of /healthz, /readyz, /metrics; 0 picks one; undefined serves nothing. */
   readonly healthPort?: number;
+  /** How often the isolation audit looks for objects that widen an envelope from outside (default 60 s). */
+  readonly auditIntervalMs?: number;
   /** Undefined runs without leader election (a single replica, or tests). */
   readonly leaderElection?: LeaderElectionSettings;
   readonly now?: () => Date;
@@ -67,6 +70,7 @@ class Controllers {
   readonly #informers: EnvelopeInformers;
   readonly #gauge: PolicyGauge;
   #workers: WorkerPool | undefined;
+  #audit: IsolationAudit | undefined;
   #resync: NodeJS.Timeout | undefined;
   #synced = false;
 
@@ -81,6 +85,7 @@ class Controllers {
         // waiting for the next resync; start() counts the initial list once.
         policyChanged: (p) => {
           this.queue.add(p.metadata?.name ?? '');
+          if (this.#audit?.covers(p.metadata?.name ?? '') === false) this.#audit.requestSoon();
           if (this.#synced) this.#gauge.schedule();
         },
         ownedChanged: (o) => {
@@ -106,7 +111,18 @@ class Controllers {
     log.info({ kinds: this.#informers.watchedKinds() }, 'caches synced');
 
     const metrics = this.#options.metrics;
+    const audit = new IsolationAudit({
+      clients: this.#clients,
+      config: this.#options.config,
+      log,
+      policies: () => this.#informers.policies.list(),
+      changed: (name) => this.queue.add(name),
+      counted: (byKind) => metrics.setWidenings(byKind),
+      ...(this.#options.auditIntervalMs === undefined ? {} : { intervalMs: this.#options.auditIntervalMs }),
+    });
+    this.#audit = audit;
     const reconcile = createReconciler({
+      isolation: (name) => audit.observation(name),
       config: this.#options.config,
       reader: clusterReader(this.#informers.sources({ objects: this.#clients.objects, rbac: this.#clients.rbac })),
       writer: clusterWriter({ ...this.#clients, identity: this.#options.leaderElection?.identity ?? 'bulkhead' }),
@@ -127,10 +143,12 @@ class Controllers {
     this.#resync = setInterval(() => void this.#resyncAll(), this.#options.resyncMs ?? 600_000);
     this.#resync.unref();
     this.#gauge.count();
+    audit.start();
   }
 
   async stop(): Promise<void> {
     clearInterval(this.#resync);
+    await this.#audit?.stop();
     this.#gauge.stop();
     await this.queue.shutDownWithDrain();
     await this.#workers?.finished;

@@ -19,7 +19,7 @@ import { validateAgentPolicy } from '../validation/validate.ts';
 import { applyEnvelope, type ApplyMetrics } from './apply-envelope.ts';
 import { describeObject } from './aspects.ts';
 import { claimEnvelope } from './claims.ts';
-import type { Observations } from './conditions.ts';
+import type { Observations, Observed } from './conditions.ts';
 import { finalizerName, finalizePolicy } from './finalizer.ts';
 import { observeEnvelope, unobserved, type EnvelopeObserved } from './observe.ts';
 import type { ClusterReader, ClusterWriter, KubeObject } from './ports.ts';
@@ -34,6 +34,8 @@ export interface ReconcilerDeps {
   readonly log: Logger;
   readonly now: () => Date;
   readonly metrics?: ApplyMetrics;
+  /** The Isolated condition from the periodic isolation audit (isolation-audit.ts); left out when undefined. */
+  readonly isolation?: (policyName: string) => Observed;
 }
 
 /** How soon to look again at a policy blocked by something outside it (a foreign namespace, a missing CRD). */
@@ -79,7 +81,8 @@ export function createReconciler(deps: ReconcilerDeps): (name: string) => Promis
       }
     };
     const finish = async (namespace: string | undefined, observations: Observations, result?: ReconcileResult): Promise<ReconcileResult | void> => {
-      await step('status', () => reportStatus(raw, deps, namespace, observations));
+      const all = deps.isolation === undefined ? observations : { ...observations, Isolated: deps.isolation(name) };
+      await step('status', () => reportStatus(raw, deps, namespace, all));
       if (errors.length > 0) {
         const failure = new ReconcileError(errors, errors.map((e) => e.message).join('; '));
         log.warn({ err: failure }, 'reconcile failed; retrying with backoff');

@@ -10,7 +10,7 @@ import type { AccessDecisions } from '../audit/identity.ts';
 import type { AuditObjects, Pod } from '../audit/objects.ts';
 import { apiVersion as policyApiVersion, kind as policyKind, plural as policyPlural } from '../api/v1alpha1/well-known.ts';
 import type { KubeClients } from './client.ts';
-import { kubeCall } from './errors.ts';
+import { KubeApiError, kubeCall } from './errors.ts';
 import { dropManagedFields } from './informer.ts';
 import { kubeListWatch, type ListWatchTarget } from './list-watch.ts';
 import { usePlainJson } from './raw-serialization.ts';
@@ -19,6 +19,8 @@ export interface AuditSnapshot {
   /** Every AgentPolicy as stored (unvalidated). */
   readonly policies: readonly KubernetesObject[];
   readonly objects: AuditObjects;
+  /** Namespaces of the scope whose pods or secrets could not be listed (403: the audit role is not bound there yet). */
+  readonly unreadable: readonly string[];
 }
 
 type Target = Omit<ListWatchTarget, 'labelSelector' | 'pageSize'>;
@@ -66,14 +68,42 @@ function slimPod(pod: KubernetesObject & Pod): Pod {
   };
 }
 
-async function listAll(clients: KubeClients, target: Target, metadataOnly = false): Promise<KubernetesObject[]> {
+async function listAll(clients: KubeClients, target: Target & { namespace?: string }, metadataOnly = false): Promise<KubernetesObject[]> {
   if (metadataOnly) usePlainJson('meta.k8s.io/v1', 'PartialObjectMetadataList');
   const source = kubeListWatch({ kubeConfig: clients.kubeConfig, objects: metadataOnly ? clients.metadata : clients.objects }, target);
   return (await source.list()).items.map(withoutManagedFields) as KubernetesObject[];
 }
 
-/** One list per kind, all at once; the policies too. */
-export async function readAuditSnapshot(clients: KubeClients): Promise<AuditSnapshot> {
+export interface SnapshotScope {
+  /**
+   * List pods and secrets only in these namespaces, one request each (the operator may list them only where it bound
+   * its audit role: agent namespaces); undefined lists them cluster-wide in one request each (bulkhead audit).
+   */
+  readonly namespaces?: readonly string[];
+}
+
+/** Pods or secrets in every namespace of the scope, a few namespaces at a time; a namespace not there yet has none. */
+async function listScoped(
+  clients: KubeClients,
+  target: Target,
+  scope: SnapshotScope,
+  unreadable: Set<string>,
+  metadataOnly = false,
+): Promise<KubernetesObject[]> {
+  if (scope.namespaces === undefined) return listAll(clients, target, metadataOnly);
+  const pages = await mapLimit(scope.namespaces, 8, (namespace) =>
+    listAll(clients, { ...target, namespace }, metadataOnly).catch((error: unknown) => {
+      if (!(error instanceof KubeApiError && error.category === 'Forbidden')) throw error;
+      unreadable.add(namespace);
+      return [];
+    }),
+  );
+  return pages.flat();
+}
+
+/** One list per kind, all at once (per namespace of the scope for pods and secrets); the policies too. */
+export async function readAuditSnapshot(clients: KubeClients, scope: SnapshotScope = {}): Promise<AuditSnapshot> {
+  const unreadable = new Set<string>();
   const [policies, namespaces, networkPolicies, roleBindings, clusterRoleBindings, roles, clusterRoles, pods, secrets, runtimeClasses, admissionPolicies, admissionBindings] =
     await Promise.all([
       listAll(clients, targets.policies),
@@ -83,8 +113,8 @@ export async function readAuditSnapshot(clients: KubeClients): Promise<AuditSnap
       listAll(clients, targets.clusterRoleBindings),
       listAll(clients, targets.roles),
       listAll(clients, targets.clusterRoles),
-      listAll(clients, targets.pods).then((list) => list.map((p) => slimPod(p as KubernetesObject & Pod))),
-      listAll(clients, targets.secrets, true),
+      listScoped(clients, targets.pods, scope, unreadable).then((list) => list.map((p) => slimPod(p as KubernetesObject & Pod))),
+      listScoped(clients, targets.secrets, scope, unreadable, true),
       listAll(clients, targets.runtimeClasses),
       listAll(clients, targets.admissionPolicies),
       listAll(clients, targets.admissionBindings),
@@ -102,7 +132,7 @@ export async function readAuditSnapshot(clients: KubeClients): Promise<AuditSnap
     admissionPolicies,
     admissionBindings,
   } as unknown as AuditObjects;
-  return { policies, objects };
+  return { policies, objects, unreadable: [...unreadable].sort() };
 }
 
 export interface AgentIdentity {

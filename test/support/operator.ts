@@ -20,6 +20,7 @@ export interface TestOperator extends RunningManager {
 export interface StartOperatorOptions extends InstallOptions {
   readonly leaderElection?: LeaderElectionSettings;
   readonly resyncMs?: number;
+  readonly auditIntervalMs?: number;
 }
 
 /** Installs Bulkhead's cluster pieces and starts an operator; BULKHEAD_TEST_LOG=debug shows its logs. */
@@ -34,6 +35,7 @@ export async function startTestOperator(admin: k8s.KubeConfig, options: StartOpe
     healthPort: 0,
     concurrency: 2,
     ...(options.resyncMs === undefined ? {} : { resyncMs: options.resyncMs }),
+    ...(options.auditIntervalMs === undefined ? {} : { auditIntervalMs: options.auditIntervalMs }),
     ...(options.leaderElection === undefined ? {} : { leaderElection: options.leaderElection }),
   });
   const reconciles = (): number =>

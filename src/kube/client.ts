@@ -111,19 +111,32 @@ function observedHttpLibrary(observe: RequestObserver): HttpLibrary {
 /** The Accept header that makes the API server answer a list with PartialObjectMetadataList. */
 export const metadataListAccept = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1';
 
+/** API discovery (/api/v1, /apis/group/version), which KubernetesObjectApi asks before a list: plain JSON only. */
+const discoveryPath = /^\/api\/[^/]+$|^\/apis\/[^/]+\/[^/]+$/;
+
 /**
- * What KubeConfig.makeApiClient builds, plus our user agent and the request observer; `accept` overrides the Accept
- * header the generated clients set (middleware runs after them).
+ * What KubeConfig.makeApiClient builds, plus our user agent and the request observer; `listAccept` replaces the
+ * Accept header the generated clients set on every request but discovery (middleware runs after them).
  */
-function configuration(kubeConfig: KubeConfig, observe: RequestObserver | undefined, accept?: string): Configuration {
+function configuration(kubeConfig: KubeConfig, observe: RequestObserver | undefined, listAccept?: string): Configuration {
   const server = kubeConfig.getCurrentCluster()?.server ?? '';
   return createConfiguration({
     baseServer: new ServerConfiguration(server, {}),
     authMethods: { default: kubeConfig },
-    middleware: [
-      setHeaderMiddleware('User-Agent', `bulkhead/${packageJson.version}`),
-      ...(accept === undefined ? [] : [setHeaderMiddleware('Accept', accept)]),
-    ],
+    middleware: [setHeaderMiddleware('User-Agent', `bulkhead/${packageJson.version}`)],
+    ...(listAccept === undefined
+      ? {}
+      : {
+          promiseMiddleware: [
+            {
+              pre: async (context) => {
+                if (!discoveryPath.test(new URL(context.getUrl()).pathname)) context.setHeaderParam('Accept', listAccept);
+                return context;
+              },
+              post: async (response) => response,
+            },
+          ],
+        }),
     ...(observe === undefined ? {} : { httpApi: observedHttpLibrary(observe) }),
   });
 }

@@ -66,7 +66,8 @@ export function kubeListWatch<T extends KubernetesObject>(deps: ListWatchDeps, t
           ),
         );
         // List items carry no apiVersion and kind (only the List does); the cache needs them to compare and delete.
-        for (const item of page.items) items.push({ ...item, apiVersion: target.apiVersion, kind: target.kind });
+        // A metadata-only list (PartialObjectMetadataList) answers `items: null` when empty.
+        for (const item of page.items ?? []) items.push({ ...item, apiVersion: target.apiVersion, kind: target.kind });
         resourceVersion = page.metadata?.resourceVersion ?? '';
         continueToken = page.metadata?._continue ?? (page.metadata as { continue?: string } | undefined)?.continue;
       } while (continueToken);

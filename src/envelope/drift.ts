@@ -53,11 +53,15 @@ const significantEmpty = new Set(['podSelector', 'namespaceSelector']);
 export function driftOf(desired: ObjectLike, live: ObjectLike | undefined, fieldManager = 'bulkhead'): Drift | undefined {
   if (live === undefined) return { path: '', repair: 'apply' };
   const kind = resourceKindOf(desired);
-  for (const field of kind.ownedFields) {
-    const difference = firstDifference(normalize(desired[field], field), normalize(live[field], field), [field]);
-    if (difference !== undefined) return difference;
-  }
-  return metadataDrift(desired, live, kind) ?? staleField(desired, live, fieldManager);
+  const differences = [
+    ...kind.ownedFields.map((field) => firstDifference(normalize(desired[field], field), normalize(live[field], field), [field])),
+    metadataDrift(desired, live, kind),
+    staleField(desired, live, fieldManager),
+  ].filter((d): d is Drift => d !== undefined);
+  const first = differences[0];
+  if (first === undefined) return undefined;
+  // One write must repair everything: if anything anywhere needs an update, the update does it all.
+  return { path: first.path, repair: differences.some((d) => d.repair === 'update') ? 'update' : 'apply' };
 }
 
 /** The object to send as the repairing update: live, with Bulkhead's fields set exactly as desired. */
@@ -97,22 +101,21 @@ function pick(record: Readonly<Record<string, string>>, keep: (key: string) => b
 }
 
 function metadataDrift(desired: ObjectLike, live: ObjectLike, kind: ResourceKind): Drift | undefined {
+  const extra = foreignMetadata(desired, live, kind);
+  const missing = missingMetadata(desired, live);
+  if (missing === undefined) return extra;
+  return extra === undefined ? missing : { path: missing.path, repair: 'update' };
+}
+
+/** Desired labels, annotations or ownerReferences that live lacks or holds differently: an apply sets them. */
+function missingMetadata(desired: ObjectLike, live: ObjectLike): Drift | undefined {
   const liveLabels = live.metadata.labels ?? {};
   for (const [key, value] of Object.entries(desired.metadata.labels ?? {})) {
     if (liveLabels[key] !== value) return { path: `metadata.labels.${key}`, repair: 'apply' };
   }
-  if (kind.exactLabels === true) {
-    const extra = Object.keys(liveLabels).find((key) => !serverLabels.has(key) && desired.metadata.labels?.[key] === undefined);
-    if (extra !== undefined) return { path: `metadata.labels.${extra}`, repair: 'update' };
-  }
   const liveAnnotations = live.metadata.annotations ?? {};
   for (const [key, value] of Object.entries(desired.metadata.annotations ?? {})) {
     if (liveAnnotations[key] !== value) return { path: `metadata.annotations.${key}`, repair: 'apply' };
-  }
-  const prefix = kind.ownedAnnotationPrefix;
-  if (prefix !== undefined) {
-    const extra = Object.keys(liveAnnotations).find((key) => key.startsWith(prefix) && desired.metadata.annotations?.[key] === undefined);
-    if (extra !== undefined) return { path: `metadata.annotations.${extra}`, repair: 'update' };
   }
   const liveOwners = live.metadata.ownerReferences ?? [];
   for (const [i, ref] of (desired.metadata.ownerReferences ?? []).entries()) {
@@ -120,6 +123,20 @@ function metadataDrift(desired: ObjectLike, live: ObjectLike, kind: ResourceKind
     if (match === undefined || !deepEqual(normalize(ref, undefined), normalize(match, undefined))) {
       return { path: `metadata.ownerReferences[${i}]`, repair: 'apply' };
     }
+  }
+  return undefined;
+}
+
+/** Labels or annotations only Bulkhead may set, set by someone else: only an update removes them. */
+function foreignMetadata(desired: ObjectLike, live: ObjectLike, kind: ResourceKind): Drift | undefined {
+  if (kind.exactLabels === true) {
+    const extra = Object.keys(live.metadata.labels ?? {}).find((key) => !serverLabels.has(key) && desired.metadata.labels?.[key] === undefined);
+    if (extra !== undefined) return { path: `metadata.labels.${extra}`, repair: 'update' };
+  }
+  const prefix = kind.ownedAnnotationPrefix;
+  if (prefix !== undefined) {
+    const extra = Object.keys(live.metadata.annotations ?? {}).find((key) => key.startsWith(prefix) && desired.metadata.annotations?.[key] === undefined);
+    if (extra !== undefined) return { path: `metadata.annotations.${extra}`, repair: 'update' };
   }
   return undefined;
 }
@@ -166,11 +183,12 @@ function firstDifference(desired: Json, live: Json, path: string[]): Drift | und
     return { path: render(index < 0 ? path : [...path, `[${index}]`]), repair: extra ? 'update' : 'apply' };
   }
   if (isPlainObject(desired) && isPlainObject(live)) {
-    for (const key of new Set([...Object.keys(desired), ...Object.keys(live)])) {
-      const difference = firstDifference(desired[key], live[key], [...path, key]);
-      if (difference !== undefined) return difference;
-    }
-    return undefined;
+    const differences = [...new Set([...Object.keys(desired), ...Object.keys(live)])]
+      .map((key) => firstDifference(desired[key], live[key], [...path, key]))
+      .filter((d): d is Drift => d !== undefined);
+    const first = differences[0];
+    if (first === undefined) return undefined;
+    return { path: first.path, repair: differences.some((d) => d.repair === 'update') ? 'update' : 'apply' };
   }
   return { path: render(path), repair: isPlainObject(live) || Array.isArray(live) ? 'update' : 'apply' };
 }

@@ -266,7 +266,11 @@ function cidrCheck(text: string): string | undefined {
 }
 
 const ipv4SpellingMessage = 'must not spell an IPv4 block as IPv6 (IPv4-mapped ::ffff:a.b.c.d or IPv4-compatible ::a.b.c.d): write the IPv4 CIDR';
-const ipv4InIpv6Cel = `[${ipv4InIpv6Ranges.map((r) => `'${formatCidr(r)}'`).join(', ')}].all(r, !cidr(r).containsCIDR(self))`;
+// Kubernetes' CEL library refuses to parse an IPv4-mapped address (isCIDR is false for ::ffff:0:0/96, and the
+// literal itself would fail), so the API server already rejects those through the canonical-CIDR rule; CEL checks
+// the IPv4-compatible range here. The operator's own check covers both.
+const celParsableEmbeddings = ipv4InIpv6Ranges.filter((r) => !formatCidr(r).startsWith('::ffff:'));
+const ipv4InIpv6Cel = `[${celParsableEmbeddings.map((r) => `'${formatCidr(r)}'`).join(', ')}].all(r, !cidr(r).containsCIDR(self))`;
 const unreachableCel = `[${unreachableRanges.map((r) => `'${formatCidr(r)}'`).join(', ')}].all(r, !cidr(r).containsCIDR(self))`;
 
 const cidrString = field(
@@ -349,7 +353,7 @@ const dnsSpec = field(
         },
         {
           message: ipv4SpellingMessage,
-          cel: `self == '' || !isIP(self) || ${ipv4InIpv6Ranges.map((r) => `!cidr('${formatCidr(r)}').containsIP(self)`).join(' && ')}`,
+          cel: `self == '' || !isIP(self) || ${celParsableEmbeddings.map((r) => `!cidr('${formatCidr(r)}').containsIP(self)`).join(' && ')}`,
           test: (s) => {
             if (s === '' || !s.includes(':')) return undefined;
             try {

@@ -74,7 +74,12 @@ describe('bulkhead audit and the Isolated condition', () => {
     operator = await startTestOperator(admin, { auditIntervalMs: 1_000 });
     await policies.create(name, {
       sandbox: { enforcement: 'Audit' },
-      network: { egress: [{ namespaceName: 'llm-gateway', podSelector: { matchLabels: { app: 'gateway' } }, ports: [{ port: 8080 }] }] },
+      network: {
+        egress: [
+          { cidr: '0.0.0.0/0', ports: [{ port: 443, protocol: 'TCP' }] },
+          { namespaceName: 'llm-gateway', podSelector: { matchLabels: { app: 'gateway' } }, ports: [{ port: 8080 }] },
+        ],
+      },
     });
     await policies.waitCondition(name, 'Isolated', 'True', 'NoWidening');
     await policies.waitReady(name);
@@ -92,7 +97,12 @@ describe('bulkhead audit and the Isolated condition', () => {
     assert.deepEqual(widenings(report), []);
     assert.equal(status, 0);
     const section = report.policies[0];
-    assert.equal(section?.network.summary, 'egress: UDP/TCP 53 to kube-system/k8s-app=kube-dns; TCP 8080 to llm-gateway/app=gateway; ingress: none');
+    assert.equal(
+      section?.network.summary,
+      'egress: UDP/TCP 53 to kube-system/k8s-app=kube-dns; ' +
+        'TCP 443 to 0.0.0.0/0 except 10.0.0.0/8, 100.64.0.0/10, 169.254.0.0/16, 172.16.0.0/12, 192.168.0.0/16; ' +
+        'TCP 8080 to llm-gateway/app=gateway; ingress: none',
+    );
     assert.equal(section?.network.query?.allowed, false);
     assert.equal(report.summary.accessReviews, section?.identity.access.length);
     assert.ok(section?.identity.access.every((row) => row.allowed === false), 'the agent may do none of the sensitive actions');

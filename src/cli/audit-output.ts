@@ -19,48 +19,50 @@ export interface AuditRun {
   readonly seconds: number;
 }
 
-const mark = (verdict: string): string => (verdict === 'widening' ? '! ' : '  ');
+/** Every line starts with a two-column marker: "! " for a widening, blank otherwise; then the indented text. */
+const line = (widened: boolean, indent: number, text: string): string => `${widened ? '! ' : '  '}${' '.repeat(indent)}${text}`;
 
 function grantLines(direction: string, view: PolicyAudit['network']['egress']): string[] {
   const label = direction.padEnd(8);
   const lines: string[] = [];
-  if (!view.isolated) lines.push(`! ${label} anything, for pods no ${direction === 'egress' ? 'Egress' : 'Ingress'} NetworkPolicy selects`);
+  const next = (): string => (lines.length === 0 ? label : ' '.repeat(8));
+  if (!view.isolated) lines.push(line(true, 2, `${next()} anything, for pods no ${direction === 'egress' ? 'Egress' : 'Ingress'} NetworkPolicy selects`));
   for (const g of view.grants) {
-    lines.push(`${mark(g.verdict)}${lines.length === 0 ? label : ' '.repeat(8)} ${g.text}  [${describeRef(g.grant.policy)} rule ${g.grant.rule + 1}]`);
+    lines.push(line(g.verdict === 'widening', 2, `${next()} ${g.text}  [${describeRef(g.grant.policy)} rule ${g.grant.rule + 1}]`));
   }
-  if (lines.length === 0) lines.push(`  ${label} none`);
+  if (lines.length === 0) lines.push(line(false, 2, `${label} none`));
   return lines;
 }
 
-const findingLine = (f: Finding): string => `${mark(f.verdict)}${f.verdict === 'widening' ? `${f.reason}: ` : ''}${f.message}`;
+const findingLine = (f: Finding): string => line(f.verdict === 'widening', 2, `${f.verdict === 'widening' ? `${f.reason}: ` : ''}${f.message}`);
 
 function section(audit: PolicyAudit): string[] {
   const state = audit.widenings === 0 ? 'isolated as its policy says' : `WEAKENED: ${audit.widenings} widening${audit.widenings === 1 ? '' : 's'}`;
-  const lines = [`AgentPolicy ${audit.policy} (namespace ${audit.namespace}): ${state}`, '  network'];
-  lines.push(...grantLines('egress', audit.network.egress).map((l) => `  ${l}`));
-  lines.push(...grantLines('ingress', audit.network.ingress).map((l) => `  ${l}`));
+  const lines = [`AgentPolicy ${audit.policy} (namespace ${audit.namespace}): ${state}`, line(false, 0, 'network')];
+  lines.push(...grantLines('egress', audit.network.egress), ...grantLines('ingress', audit.network.ingress));
   if (audit.query !== undefined) {
     const q = audit.query;
-    lines.push(`${q.allowed && q.by.some((g: GrantView) => g.verdict === 'widening') ? '! ' : '  '}  query    may ${audit.policy} reach ${q.query}? ${q.allowed ? 'yes' : 'no'}: ${q.because}`);
+    const widened = q.allowed && q.by.some((g: GrantView) => g.verdict === 'widening');
+    lines.push(line(widened, 2, `query    may ${audit.policy} reach ${q.query}? ${q.allowed ? 'yes' : 'no'}: ${q.because}`));
   }
-  lines.push(`  identity (${describeRef(audit.identity.serviceAccount)})`);
+  lines.push(line(false, 0, `identity (${describeRef(audit.identity.serviceAccount)})`));
   for (const b of audit.identity.bindings) {
     const what = b.verdict === 'widening' ? 'FOREIGN' : b.reason === 'KubernetesDefault' ? 'Kubernetes default' : 'expected';
-    lines.push(`  ${mark(b.verdict)}${describeRef(b.binding)}: ${describeRef(b.role)} ${b.scope}, via ${b.via} (${what})`);
+    lines.push(line(b.verdict === 'widening', 2, `${describeRef(b.binding)}: ${describeRef(b.role)} ${b.scope}, via ${b.via} (${what})`));
     if (b.verdict === 'widening') {
-      for (const rule of b.rules ?? ['(the role does not exist yet)']) lines.push(`        ${rule}`);
+      for (const rule of b.rules ?? ['(the role does not exist yet)']) lines.push(line(false, 6, rule));
     }
   }
   const asked = audit.identity.access.some((r) => r.allowed !== undefined);
-  lines.push(`    sensitive actions (${asked ? 'SubjectAccessReview' : 'not asked'})`);
+  lines.push(line(false, 2, `sensitive actions (${asked ? 'SubjectAccessReview' : 'not asked'})`));
   for (const row of audit.identity.access) {
     const answer = row.allowed === undefined ? (row.expected ? 'expected' : '-') : row.allowed ? 'ALLOWED' : 'denied';
     const widened = row.allowed === true && !row.expected;
-    const by = row.grantedBy === undefined ? '' : `  (by ${describeRef(row.grantedBy)})`;
-    lines.push(`  ${widened ? '! ' : '  '}  ${answer.padEnd(8)} ${row.action}${widened ? by : ''}`);
+    const by = widened && row.grantedBy !== undefined ? `  (by ${describeRef(row.grantedBy)})` : '';
+    lines.push(line(widened, 4, `${answer.padEnd(8)} ${row.action}${by}`));
   }
-  lines.push('  runtime', ...audit.runtime.map((f) => `  ${findingLine(f)}`));
-  lines.push('  secrets', ...(audit.secrets.length === 0 ? ['    none'] : audit.secrets.map((f) => `  ${findingLine(f)}`)));
+  lines.push(line(false, 0, 'runtime'), ...audit.runtime.map(findingLine));
+  lines.push(line(false, 0, 'secrets'), ...(audit.secrets.length === 0 ? [line(false, 2, 'none')] : audit.secrets.map(findingLine)));
   return lines;
 }
 

@@ -47,6 +47,8 @@ export class IsolationAudit {
   #running: Promise<void> | undefined;
   #again = false;
   #stopped = false;
+  /** Delay of the next retry while some policy could not be audited (a new namespace's RoleBinding not yet in effect). */
+  #retryMs: number | undefined;
 
   constructor(options: IsolationAuditOptions) {
     this.#options = options;
@@ -70,18 +72,19 @@ export class IsolationAudit {
     return isolationObservation(this.#states.get(policyName));
   }
 
-  /** Whether the last run covered this policy. */
+  /** Whether the last run audited this policy. */
   covers(policyName: string): boolean {
-    return this.#states.has(policyName);
+    const state = this.#states.get(policyName);
+    return state !== undefined && 'findings' in state;
   }
 
   /** A run soon, shared by every request until it starts (a new policy should not wait a whole interval). */
-  requestSoon(): void {
+  requestSoon(delayMs = this.#options.soonMs ?? 1_000): void {
     if (this.#soon !== undefined || this.#stopped) return;
     this.#soon = setTimeout(() => {
       this.#soon = undefined;
       this.#trigger();
-    }, this.#options.soonMs ?? 1_000);
+    }, delayMs);
     this.#soon.unref();
   }
 
@@ -132,5 +135,13 @@ export class IsolationAudit {
     for (const [name, state] of next) this.#states.set(name, state);
     const findings: (readonly Finding[])[] = [...next.values()].flatMap((s) => ('findings' in s ? [s.findings] : []));
     this.#options.counted(wideningsByKind(findings));
+    // A policy that could not be audited is retried soon, backing off (1 s doubling) up to the interval.
+    if (findings.length < next.size) {
+      const interval = this.#options.intervalMs ?? 60_000;
+      this.#retryMs = Math.min(interval, this.#retryMs === undefined ? (this.#options.soonMs ?? 1_000) : this.#retryMs * 2);
+      this.requestSoon(this.#retryMs);
+    } else {
+      this.#retryMs = undefined;
+    }
   }
 }

@@ -122,7 +122,13 @@ class Controllers {
     });
     this.#audit = audit;
     const reconcile = createReconciler({
-      isolation: (name) => audit.observation(name),
+      // A pass may just have removed what widened the envelope (pruned a binding it no longer wants): look again soon
+      // rather than report a stale widening until the next interval. No loop: the audit enqueues only on change.
+      isolation: (name) => {
+        const observed = audit.observation(name);
+        if (observed.status !== 'True') audit.requestSoon();
+        return observed;
+      },
       config: this.#options.config,
       reader: clusterReader(this.#informers.sources({ objects: this.#clients.objects, rbac: this.#clients.rbac })),
       writer: clusterWriter({ ...this.#clients, identity: this.#options.leaderElection?.identity ?? 'bulkhead' }),

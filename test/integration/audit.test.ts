@@ -178,7 +178,7 @@ describe('bulkhead audit and the Isolated condition', () => {
     }
     const table = await audit(name);
     assert.equal(table.status, 1);
-    assert.match(table.stdout, new RegExp(`^! {3}ForeignSecret: Secret ${namespace}/${foreign.secret}: no SealedSecret produced it$`, 'm'));
+    assert.match(table.stdout, new RegExp(`^! {3}ForeignSecret: Secret ${namespace}/${foreign.secret}: no SealedSecret produced it`, 'm'));
 
     await rbac.deleteClusterRoleBinding({ name: foreign.binding });
     await networking.deleteNamespacedNetworkPolicy({ namespace, name: foreign.networkPolicy });

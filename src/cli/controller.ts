@@ -24,6 +24,8 @@ Flags:
       --audit-interval D       look for objects outside the policies that widen an envelope (foreign bindings,
                                NetworkPolicies, pods off the sandbox, hand-written Secrets) this often (default
                                1m); the Isolated condition and bulkhead_envelope_widenings report them
+      --discovery-interval D   how often to check whether optional kinds (SealedSecret, once the Sealed Secrets
+                               CRD is installed or removed) are served (default 5s)
       --health-port PORT       /healthz, /readyz and /metrics (default 8081; 0 picks a free port)
       --leader-elect=false     run without leader election (only with a single replica)
       --lease-name NAME        the coordination.k8s.io Lease (default bulkhead-controller)
@@ -50,6 +52,13 @@ function positiveInteger(flag: string, text: string | undefined, fallback: numbe
   return value;
 }
 
+/** Discovery is one small request per poll; below a second it would only add load. */
+function discoveryInterval(text: string | undefined): number {
+  const ms = parseDuration('discovery-interval', text ?? '5s');
+  if (ms < 1_000) throw new UsageError(`--discovery-interval must be at least 1s, not "${text}"`);
+  return ms;
+}
+
 export const controllerCommand: Command = {
   name: 'controller',
   summary: 'run the operator against the current cluster',
@@ -61,6 +70,7 @@ export const controllerCommand: Command = {
       concurrency: { type: 'string' },
       resync: { type: 'string' },
       'audit-interval': { type: 'string' },
+      'discovery-interval': { type: 'string' },
       'health-port': { type: 'string' },
       'leader-elect': { type: 'string' },
       'lease-name': { type: 'string' },
@@ -85,6 +95,7 @@ export const controllerCommand: Command = {
       concurrency: positiveInteger('concurrency', values.concurrency, 4),
       resyncMs: values.resync === undefined ? 600_000 : parseDuration('resync', values.resync),
       auditIntervalMs: parseDuration('audit-interval', values['audit-interval'] ?? '1m'),
+      kindDiscoveryMs: discoveryInterval(values['discovery-interval']),
       healthPort: positiveInteger('health-port', values['health-port'], 8081, 0),
       ...(leaderElect === 'false'
         ? {}

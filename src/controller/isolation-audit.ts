@@ -67,9 +67,10 @@ export class IsolationAudit {
     await this.#running;
   }
 
-  /** The Isolated condition of one policy, from the last run. */
-  observation(policyName: string): Observed {
-    return isolationObservation(this.#states.get(policyName));
+  /** The Isolated condition of one policy from the last run; undefined before any run covered it. */
+  observation(policyName: string): Observed | undefined {
+    const state = this.#states.get(policyName);
+    return state === undefined ? undefined : isolationObservation(state);
   }
 
   /** Whether the last run audited this policy. */

@@ -3,7 +3,7 @@
  * that widens the envelope (the first one's reason: ForeignBinding, ForeignNetworkPolicy, UnsandboxedPod,
  * ForeignSecret), so `kubectl get agp` shows an envelope weakened from outside.
  */
-import { conditionReasons } from '../api/v1alpha1/conditions.ts';
+import { conditionReasons, conditionTypes } from '../api/v1alpha1/conditions.ts';
 import type { Finding } from '../audit/finding.ts';
 import type { Observed } from './conditions.ts';
 
@@ -37,6 +37,17 @@ export function isolationObservation(state: IsolationState | undefined): Observe
   }
   if (shown < findings.length) message += `; and ${findings.length - shown} more (bulkhead audit lists them)`;
   return { status: 'False', reason: first.reason, message };
+}
+
+/**
+ * Until the audit has covered a policy (an operator that just started), the Isolated condition the policy already
+ * carries stands, so a restart writes no status just to say "not audited yet".
+ */
+export function isolationOrStored(observed: Observed | undefined, status: unknown): Observed {
+  if (observed !== undefined) return observed;
+  const conditions = (status as { conditions?: readonly { type: string; status: Observed['status']; reason: string; message: string }[] } | undefined)?.conditions;
+  const stored = conditions?.find((c) => c.type === conditionTypes.isolated);
+  return stored === undefined ? isolationObservation(undefined) : { status: stored.status, reason: stored.reason, message: stored.message };
 }
 
 /** Widenings counted by the kind of object that causes them: bulkhead_envelope_widenings{kind}. */

@@ -140,7 +140,7 @@ class Controllers {
       // rather than report a stale widening until the next interval. No loop: the audit enqueues only on change.
       isolation: (name) => {
         const observed = audit.observation(name);
-        if (observed.status !== 'True') audit.requestSoon();
+        if (observed?.status !== 'True') audit.requestSoon();
         return observed;
       },
       config: this.#options.config,

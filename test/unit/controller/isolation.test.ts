@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { findingReasons, widening } from '../../../src/audit/finding.ts';
-import { isolationObservation, wideningsByKind } from '../../../src/controller/isolation.ts';
+import { isolationObservation, isolationOrStored, wideningsByKind } from '../../../src/controller/isolation.ts';
 
 const foreignBinding = widening('identity', findingReasons.foreignBinding, { kind: 'ClusterRoleBinding', name: 'agent-view' }, 'grants ClusterRole view cluster-wide');
 const foreignSecret = widening('secrets', findingReasons.foreignSecret, { kind: 'Secret', namespace: 'agent-x', name: 'handmade' }, 'no SealedSecret produced it');
@@ -38,4 +38,11 @@ test('a long list is cut at a readable length and says how many more there are',
 
 test('widenings are counted by the kind of object that causes them', () => {
   assert.deepEqual(wideningsByKind([[foreignBinding, foreignSecret], [foreignSecret]]), { ClusterRoleBinding: 1, Secret: 2 });
+});
+
+test('before the audit covers a policy, the Isolated condition it already carries stands (no write on restart)', () => {
+  const stored = { conditions: [{ type: 'Isolated', status: 'False', reason: 'ForeignSecret', message: '1 widening: Secret x/y' }] };
+  assert.deepEqual(isolationOrStored(undefined, stored), { status: 'False', reason: 'ForeignSecret', message: '1 widening: Secret x/y' });
+  assert.equal(isolationOrStored(undefined, undefined).reason, 'NotAudited');
+  assert.equal(isolationOrStored(isolationObservation({ findings: [] }), stored).status, 'True');
 });

@@ -21,6 +21,9 @@ Flags:
       --context NAME           kubeconfig context (default: its current context)
       --concurrency N          policies reconciled at once (default 4)
       --resync DURATION        reconcile every policy this often even without events (default 10m)
+      --audit-interval D       look for objects outside the policies that widen an envelope (foreign bindings,
+                               NetworkPolicies, pods off the sandbox, hand-written Secrets) this often (default
+                               1m); the Isolated condition and bulkhead_envelope_widenings report them
       --discovery-interval D   how often to check whether optional kinds (SealedSecret, once the Sealed Secrets
                                CRD is installed or removed) are served (default 5s)
       --health-port PORT       /healthz, /readyz and /metrics (default 8081; 0 picks a free port)
@@ -66,6 +69,7 @@ export const controllerCommand: Command = {
       context: { type: 'string' },
       concurrency: { type: 'string' },
       resync: { type: 'string' },
+      'audit-interval': { type: 'string' },
       'discovery-interval': { type: 'string' },
       'health-port': { type: 'string' },
       'leader-elect': { type: 'string' },
@@ -90,6 +94,7 @@ export const controllerCommand: Command = {
       metrics: new Metrics(),
       concurrency: positiveInteger('concurrency', values.concurrency, 4),
       resyncMs: values.resync === undefined ? 600_000 : parseDuration('resync', values.resync),
+      auditIntervalMs: parseDuration('audit-interval', values['audit-interval'] ?? '1m'),
       kindDiscoveryMs: discoveryInterval(values['discovery-interval']),
       healthPort: positiveInteger('health-port', values['health-port'], 8081, 0),
       ...(leaderElect === 'false'

@@ -18,6 +18,7 @@ import { owningPolicies } from './enqueue.ts';
 import { KindDiscovery } from './kind-discovery.ts';
 import { LeaderElector } from './leader-election.ts';
 import { EnvelopeInformers } from './informers.ts';
+import { IsolationAudit } from './isolation-audit.ts';
 import { PolicyGauge } from './policy-gauge.ts';
 import { createReconciler } from './reconciler.ts';
 import { createRuntimeClassCollector } from './runtime-class-gc.ts';
@@ -49,6 +50,8 @@ export interface ManagerOptions {
   readonly kindDiscoveryMs?: number;
   /** Port of /healthz, /readyz, /metrics; 0 picks one; undefined serves nothing. */
   readonly healthPort?: number;
+  /** How often the isolation audit looks for objects that widen an envelope from outside (default 60 s). */
+  readonly auditIntervalMs?: number;
   /** Undefined runs without leader election (a single replica, or tests). */
   readonly leaderElection?: LeaderElectionSettings;
   readonly now?: () => Date;
@@ -80,6 +83,7 @@ class Controllers {
   readonly #discovery: KindDiscovery<ResourceKind>;
   #workers: WorkerPool | undefined;
   #classWorkers: WorkerPool | undefined;
+  #audit: IsolationAudit | undefined;
   #resync: NodeJS.Timeout | undefined;
   #synced = false;
 
@@ -95,6 +99,7 @@ class Controllers {
         // waiting for the next resync; start() counts the initial list once.
         policyChanged: (p) => {
           this.queue.add(p.metadata?.name ?? '');
+          if (this.#audit?.covers(p.metadata?.name ?? '') === false) this.#audit.requestSoon();
           if (this.#synced) this.#gauge.schedule();
         },
         ownedChanged: (o) => {
@@ -139,7 +144,24 @@ class Controllers {
     const metrics = this.#options.metrics;
     const reader = this.#runtimeClassReader();
     const writer = clusterWriter({ ...this.#clients, identity: this.#options.leaderElection?.identity ?? 'bulkhead' });
+    const audit = new IsolationAudit({
+      clients: this.#clients,
+      config: this.#options.config,
+      log,
+      policies: () => this.#informers.policies.list(),
+      changed: (name) => this.queue.add(name),
+      counted: (byKind) => metrics.setWidenings(byKind),
+      ...(this.#options.auditIntervalMs === undefined ? {} : { intervalMs: this.#options.auditIntervalMs }),
+    });
+    this.#audit = audit;
     const reconcile = createReconciler({
+      // A pass may just have removed what widened the envelope (pruned a binding it no longer wants): look again soon
+      // rather than report a stale widening until the next interval. No loop: the audit enqueues only on change.
+      isolation: (name) => {
+        const observed = audit.observation(name);
+        if (observed?.status !== 'True') audit.requestSoon();
+        return observed;
+      },
       config: this.#options.config,
       reader,
       writer,
@@ -166,11 +188,13 @@ class Controllers {
     this.#resync = setInterval(() => this.#resyncAll(), this.#options.resyncMs ?? 600_000);
     this.#resync.unref();
     this.#gauge.count();
+    audit.start();
   }
 
   async stop(): Promise<void> {
     await this.#discovery.stop();
     clearInterval(this.#resync);
+    await this.#audit?.stop();
     this.#gauge.stop();
     await Promise.all([this.queue.shutDownWithDrain(), this.classQueue.shutDownWithDrain()]);
     await Promise.all([this.#workers?.finished, this.#classWorkers?.finished]);

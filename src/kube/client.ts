@@ -3,6 +3,7 @@
  * a pod, else the usual default (KUBECONFIG, ~/.kube/config). The only place a KubeConfig is loaded.
  */
 import {
+  AuthorizationV1Api,
   CoordinationV1Api,
   CoreV1Api,
   createConfiguration,
@@ -31,6 +32,10 @@ export interface KubeClients {
   readonly core: CoreV1Api;
   /** The ceiling ClusterRole. */
   readonly rbac: RbacAuthorizationV1Api;
+  /** Like `objects`, but lists answer with metadata only (PartialObjectMetadataList): Secrets without their values. */
+  readonly metadata: KubernetesObjectApi;
+  /** SubjectAccessReviews (bulkhead audit). */
+  readonly authorization: AuthorizationV1Api;
   /** The API server URL, for logs and the rest_client_requests_total host label. */
   readonly server: string;
 }
@@ -103,25 +108,54 @@ function observedHttpLibrary(observe: RequestObserver): HttpLibrary {
   });
 }
 
-/** What KubeConfig.makeApiClient builds, plus our user agent and the request observer. */
-function configuration(kubeConfig: KubeConfig, observe: RequestObserver | undefined): Configuration {
+/** The Accept header that makes the API server answer a list with PartialObjectMetadataList. */
+export const metadataListAccept = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1';
+
+/** API discovery (/api/v1, /apis/group/version), which KubernetesObjectApi asks before a list: plain JSON only. */
+const discoveryPath = /^\/api\/[^/]+$|^\/apis\/[^/]+\/[^/]+$/;
+
+/**
+ * What KubeConfig.makeApiClient builds, plus our user agent and the request observer; `listAccept` replaces the
+ * Accept header the generated clients set on every request but discovery (middleware runs after them).
+ */
+function configuration(kubeConfig: KubeConfig, observe: RequestObserver | undefined, listAccept?: string): Configuration {
   const server = kubeConfig.getCurrentCluster()?.server ?? '';
   return createConfiguration({
     baseServer: new ServerConfiguration(server, {}),
     authMethods: { default: kubeConfig },
     middleware: [setHeaderMiddleware('User-Agent', `bulkhead/${packageJson.version}`)],
+    ...(listAccept === undefined
+      ? {}
+      : {
+          promiseMiddleware: [
+            {
+              pre: async (context) => {
+                if (!discoveryPath.test(new URL(context.getUrl()).pathname)) context.setHeaderParam('Accept', listAccept);
+                return context;
+              },
+              post: async (response) => response,
+            },
+          ],
+        }),
     ...(observe === undefined ? {} : { httpApi: observedHttpLibrary(observe) }),
   });
 }
 
-export function makeKubeClients(kubeConfig: KubeConfig, observe?: RequestObserver): KubeClients {
-  const config = configuration(kubeConfig, observe);
+function objectsApi(kubeConfig: KubeConfig, config: Configuration): KubernetesObjectApi {
   const objects = new KubernetesObjectApi(config);
   // What KubernetesObjectApi.makeApiClient does; the method is protected in the typings.
   (objects as unknown as { setDefaultNamespace(kc: KubeConfig): void }).setDefaultNamespace(kubeConfig);
+  return objects;
+}
+
+export function makeKubeClients(kubeConfig: KubeConfig, observe?: RequestObserver): KubeClients {
+  const config = configuration(kubeConfig, observe);
+  const objects = objectsApi(kubeConfig, config);
   return {
     kubeConfig,
     objects,
+    metadata: objectsApi(kubeConfig, configuration(kubeConfig, observe, metadataListAccept)),
+    authorization: new AuthorizationV1Api(config),
     coordination: new CoordinationV1Api(config),
     customObjects: new CustomObjectsApi(config),
     core: new CoreV1Api(config),

@@ -19,6 +19,8 @@ export interface ListWatchTarget {
   readonly kind: string;
   /** The plural resource name used in URLs. */
   readonly plural: string;
+  /** One namespace only; undefined lists and watches across all namespaces. */
+  readonly namespace?: string;
   /** e.g. "app.kubernetes.io/managed-by=bulkhead"; undefined watches every object of the kind. */
   readonly labelSelector?: string;
   /** Page size for lists (default 500). */
@@ -31,16 +33,17 @@ export interface ListWatchDeps {
   readonly random?: () => number;
 }
 
-/** The collection URL path across all namespaces: /api/v1/pods, /apis/apps/v1/deployments. */
-export function collectionPath(apiVersion: string, plural: string): string {
-  return apiVersion.includes('/') ? `/apis/${apiVersion}/${plural}` : `/api/${apiVersion}/${plural}`;
+/** The collection URL path across all namespaces (/api/v1/pods, /apis/apps/v1/deployments) or in one. */
+export function collectionPath(apiVersion: string, plural: string, namespace?: string): string {
+  const scope = namespace === undefined ? '' : `/namespaces/${namespace}`;
+  return apiVersion.includes('/') ? `/apis/${apiVersion}${scope}/${plural}` : `/api/${apiVersion}${scope}/${plural}`;
 }
 
 export function kubeListWatch<T extends KubernetesObject>(deps: ListWatchDeps, target: ListWatchTarget): ListWatchSource<T> {
   usePlainJson(target.apiVersion, target.kind);
   usePlainJson(target.apiVersion, `${target.kind}List`);
   const random = deps.random ?? Math.random;
-  const path = collectionPath(target.apiVersion, target.plural);
+  const path = collectionPath(target.apiVersion, target.plural, target.namespace);
 
   return {
     async list(): Promise<ListResult<T>> {
@@ -48,11 +51,11 @@ export function kubeListWatch<T extends KubernetesObject>(deps: ListWatchDeps, t
       let continueToken: string | undefined;
       let resourceVersion: string;
       do {
-        const page = await kubeCall({ verb: 'list', kind: target.kind }, () =>
+        const page = await kubeCall({ verb: 'list', kind: target.kind, namespace: target.namespace }, () =>
           deps.objects.list<T>(
             target.apiVersion,
             target.kind,
-            undefined,
+            target.namespace,
             undefined,
             undefined,
             undefined,
@@ -63,7 +66,8 @@ export function kubeListWatch<T extends KubernetesObject>(deps: ListWatchDeps, t
           ),
         );
         // List items carry no apiVersion and kind (only the List does); the cache needs them to compare and delete.
-        for (const item of page.items) items.push({ ...item, apiVersion: target.apiVersion, kind: target.kind });
+        // A metadata-only list (PartialObjectMetadataList) answers `items: null` when empty.
+        for (const item of page.items ?? []) items.push({ ...item, apiVersion: target.apiVersion, kind: target.kind });
         resourceVersion = page.metadata?.resourceVersion ?? '';
         continueToken = page.metadata?._continue ?? (page.metadata as { continue?: string } | undefined)?.continue;
       } while (continueToken);

@@ -38,6 +38,8 @@ export interface ChartObject {
   readonly object: KubeObject;
   /** Installed only when this value is true. */
   readonly when?: boolean;
+  /** Labels from values, under the object's own (which win). */
+  readonly extraLabels?: Record<string, string>;
 }
 
 export interface KubeObject {
@@ -54,17 +56,17 @@ const version = packageJson.version;
 export function installObjects(values: ChartValues, release: Release, fns: ChartFunctions): ChartObject[] {
   const config = operatorConfigOf(values, release.namespace);
   const releaseLabels = { 'app.kubernetes.io/instance': release.name, 'app.kubernetes.io/version': version };
-  const labelled = (object: KubeObject): KubeObject => ({
-    ...object,
-    metadata: { ...object.metadata, labels: { ...object.metadata.labels, ...releaseLabels } },
-  });
+  const labelled = ({ object, extraLabels }: ChartObject): KubeObject => {
+    const labels = { ...object.metadata.labels, ...releaseLabels };
+    return { ...object, metadata: { ...object.metadata, labels: extraLabels === undefined ? labels : fns.withLabels(labels, extraLabels) } };
+  };
   const cluster = (clusterManifests(config) as KubeObject[]).filter((o) => o.kind !== 'Namespace');
   const objects: ChartObject[] = [
     { file: 'crd', object: keptCrd() },
     ...cluster.map((object) => ({ file: object.metadata.labels?.['app.kubernetes.io/component'] ?? object.kind.toLowerCase(), object })),
     ...operatorWorkload(values, release, config, fns),
   ];
-  return objects.map((o) => ({ ...o, object: labelled(o.object) }));
+  return objects.map((o) => ({ ...o, object: labelled(o) }));
 }
 
 /**
@@ -157,11 +159,7 @@ function operatorWorkload(values: ChartValues, release: Release, config: Operato
   const serviceMonitor: KubeObject = {
     apiVersion: 'monitoring.coreos.com/v1',
     kind: 'ServiceMonitor',
-    metadata: {
-      name: 'bulkhead',
-      namespace,
-      labels: fns.withLabels({ ...metricsLabels, 'app.kubernetes.io/instance': release.name }, values.metrics.serviceMonitor.labels),
-    },
+    metadata: { name: 'bulkhead', namespace, labels: metricsLabels },
     spec: {
       selector: { matchLabels: { ...metricsLabels, 'app.kubernetes.io/instance': release.name } },
       endpoints: [{ port: 'http-metrics', path: '/metrics', interval: values.metrics.serviceMonitor.interval }],
@@ -171,7 +169,12 @@ function operatorWorkload(values: ChartValues, release: Release, config: Operato
     { file: 'deployment', object: deployment },
     { file: 'metrics-service', object: service },
     { file: 'pod-disruption-budget', object: pdb, when: values.podDisruptionBudget.enabled },
-    { file: 'service-monitor', object: serviceMonitor, when: values.metrics.serviceMonitor.enabled },
+    {
+      file: 'service-monitor',
+      object: serviceMonitor,
+      when: values.metrics.serviceMonitor.enabled,
+      extraLabels: values.metrics.serviceMonitor.labels,
+    },
   ];
 }
 

@@ -21,7 +21,7 @@ test('npm run demo installs Bulkhead, makes every sample policy Ready, proves th
     assert.match(output, new RegExp(`${policy} +namespace ${namespace} +Ready=True`), `${policy} Ready`);
   }
   assert.match(output, /objects: Namespace agent-research-assistant; NetworkPolicy bulkhead-default-deny, bulkhead-dns, bulkhead-egress;/);
-  const proofs = [...output.matchAll(/^ {3}(ok  |FAIL) (.+)$/gm)].map((m) => `${m[1]?.trim()} ${m[2]}`);
+  const proofs = [...output.matchAll(/^ {3}(ok {2}|FAIL) (.+)$/gm)].map((m) => `${m[1]?.trim()} ${m[2]}`);
   assert.deepEqual(proofs, [
     'ok a pod without the sandbox RuntimeClass is rejected',
     'ok a privileged pod is rejected',

@@ -69,18 +69,18 @@ export const ChartValues = z.strictObject({
   concurrency: described(z.number().int().min(1).max(64).default(4), 'AgentPolicies reconciled at once.'),
   resync: described(duration.default('10m'), 'Every policy is reconciled this often even without events.'),
   resources: section('Requests and limits of the operator container.', {
-    requests: described(quantities.default({ cpu: '100m', memory: '128Mi' }), 'Resource requests.'),
-    limits: described(quantities.default({ cpu: '1', memory: '512Mi' }), 'Resource limits.'),
+    requests: described(quantities.default({ cpu: '100m', memory: '128Mi' }), 'Requests of the operator container (cpu, memory, ephemeral-storage).'),
+    limits: described(quantities.default({ cpu: '1', memory: '512Mi' }), 'Limits of the operator container (cpu, memory, ephemeral-storage).'),
   }),
   serviceAccount: section("The operator's ServiceAccount (the only identity tamper protection lets write an agent's envelope).", {
-    name: described(z.string().regex(dns1123Subdomain, 'must be a DNS-1123 subdomain').default('bulkhead'), 'Its name.'),
+    name: described(z.string().regex(dns1123Subdomain, 'must be a DNS-1123 subdomain').default('bulkhead'), "Name of the operator's ServiceAccount."),
   }),
   podAnnotations: described(labels.default({}), 'Annotations on the operator pods.'),
   nodeSelector: described(labels.default({}), 'nodeSelector of the operator pods.'),
   tolerations: described(z.array(passThrough).default([]), 'Tolerations of the operator pods.'),
   affinity: described(passThrough.default({}), 'Affinity of the operator pods.'),
   podDisruptionBudget: section('A PodDisruptionBudget for the operator pods.', {
-    enabled: described(z.boolean().default(true), 'Create it.'),
+    enabled: described(z.boolean().default(true), 'Create the PodDisruptionBudget.'),
     maxUnavailable: described(z.number().int().min(1).default(1), 'Operator pods a voluntary disruption may take down at once.'),
   }),
   metrics: section('Prometheus metrics on port 8081 (/metrics).', {
@@ -88,7 +88,7 @@ export const ChartValues = z.strictObject({
       port: described(z.number().int().min(1).max(65535).default(8081), 'Service port (the container serves on 8081).'),
     }),
     serviceMonitor: section('A Prometheus Operator ServiceMonitor (needs its CRD, monitoring.coreos.com/v1).', {
-      enabled: described(z.boolean().default(false), 'Create it.'),
+      enabled: described(z.boolean().default(false), 'Create the ServiceMonitor.'),
       interval: described(duration.default('30s'), 'Scrape interval.'),
       labels: described(labels.default({}), 'Extra labels, e.g. the one your Prometheus selects ServiceMonitors by.'),
     }),

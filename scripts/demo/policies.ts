@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import * as k8s from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import { policyLabel } from '../../src/api/v1alpha1/well-known.ts';
-import { resourceTable } from '../../src/kube/resource-table.ts';
+import { resourceTable } from '../../src/envelope/resource-table.ts';
 
 export interface PolicyOutcome {
   readonly name: string;

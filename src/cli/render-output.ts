@@ -1,7 +1,7 @@
 import type { AgentPolicy } from '../api/v1alpha1/schema.ts';
 import type { OperatorConfig } from '../config.ts';
 import { desiredState, type DesiredObject } from '../desired/desired-state.ts';
-import { compareForApply } from '../kube/resource-table.ts';
+import { compareForApply } from '../envelope/resource-table.ts';
 import type { OutputFormat } from './flags.ts';
 import { toYamlStream } from './yaml-emitter.ts';
 

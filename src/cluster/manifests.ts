@@ -4,10 +4,8 @@
  * `npm run generate` writes them to manifests/cluster/ for kubectl and GitOps.
  */
 import { defaultCeilingRules, ceilingClusterRole } from '../api/v1alpha1/ceiling.ts';
-import { AgentPolicySchema } from '../api/v1alpha1/schema.ts';
-import { apiVersion, kind } from '../api/v1alpha1/well-known.ts';
 import type { OperatorConfig } from '../config.ts';
-import { agentPodsAdmissionPolicy } from './agent-pods-admission.ts';
+import { agentPodsAdmissionPolicy, agentPodsBindings } from './agent-pods-admission.ts';
 import { operatorRbac } from './operator-rbac.ts';
 import { agentPriorityLevel } from './priority-level.ts';
 import { tamperProtectionBinding, tamperProtectionPolicy } from './tamper-protection.ts';
@@ -16,12 +14,6 @@ import { tamperProtectionBinding, tamperProtectionPolicy } from './tamper-protec
 export const operatorRoleName = 'bulkhead-operator';
 /** Name of the tamper-protection ValidatingAdmissionPolicy and its binding. */
 export const tamperProtectionName = 'bulkhead-tamper-protection';
-
-/** The schema's own defaults, read by parsing an empty spec, so the admission policy's fallbacks never drift. */
-function schemaDefaults(): { runtimeClassName: string; serviceAccountName: string } {
-  const empty = AgentPolicySchema.parse({ apiVersion, kind, metadata: { name: 'defaults' }, spec: {} });
-  return { runtimeClassName: empty.spec.sandbox.runtimeClass.name, serviceAccountName: empty.spec.rbac.serviceAccountName };
-}
 
 export function clusterManifests(config: OperatorConfig): object[] {
   return [
@@ -36,7 +28,8 @@ export function clusterManifests(config: OperatorConfig): object[] {
     ceilingClusterRole(config.ceilingClusterRole, defaultCeilingRules),
     ...operatorRbac({ ...config, name: operatorRoleName }),
     agentPriorityLevel(config.priorityLevelName),
-    agentPodsAdmissionPolicy(config.agentPodsAdmissionPolicyName, schemaDefaults()),
+    agentPodsAdmissionPolicy(config.agentPodsAdmissionPolicyName),
+    ...agentPodsBindings(config.agentPodsAdmissionPolicyName),
     tamperProtectionPolicy({ ...config, name: tamperProtectionName }),
     tamperProtectionBinding({ ...config, name: tamperProtectionName }),
   ];

@@ -6,7 +6,7 @@
  * agent Role there.
  */
 import { group, plural } from '../api/v1alpha1/well-known.ts';
-import { apiGroupOf, resourceTable } from '../kube/resource-table.ts';
+import { apiGroupOf, resourceTable, verifiedKinds } from '../envelope/resource-table.ts';
 import { installLabels } from './labels.ts';
 
 export interface OperatorRbacOptions {
@@ -28,7 +28,7 @@ interface Rule {
 const labels = installLabels('operator');
 
 export function operatorClusterRoleRules(options: OperatorRbacOptions): Rule[] {
-  const envelope: Rule[] = resourceTable.map((r) => ({
+  const envelope: Rule[] = [...resourceTable, ...verifiedKinds].map((r) => ({
     apiGroups: [apiGroupOf(r.apiVersion)],
     resources: [r.plural],
     verbs: [...r.operatorVerbs],

@@ -5,7 +5,7 @@
  * An admin who must intervene switches the binding off; the next reconcile repairs whatever drifted meanwhile.
  */
 import { managedByLabel, managedByValue } from '../api/v1alpha1/well-known.ts';
-import { apiGroupOf, resourceTable } from '../kube/resource-table.ts';
+import { apiGroupOf, resourceTable } from '../envelope/resource-table.ts';
 import { installLabels } from './labels.ts';
 
 export interface TamperProtectionOptions {
@@ -33,14 +33,12 @@ export function tamperProtectionPolicy(options: TamperProtectionOptions): object
       failurePolicy: 'Fail',
       matchConstraints: {
         // Main resources only: status subresources stay writable for the controllers that own them (quota usage).
-        resourceRules: resourceTable
-          .filter((r) => r.kind !== 'ValidatingAdmissionPolicyBinding') // admission objects are never admitted by policies
-          .map((r) => ({
-            apiGroups: [apiGroupOf(r.apiVersion)],
-            apiVersions: [r.apiVersion.split('/').at(-1) ?? ''],
-            operations: ['CREATE', 'UPDATE', 'DELETE'],
-            resources: [r.plural],
-          })),
+        resourceRules: resourceTable.map((r) => ({
+          apiGroups: [apiGroupOf(r.apiVersion)],
+          apiVersions: [r.apiVersion.split('/').at(-1) ?? ''],
+          operations: ['CREATE', 'UPDATE', 'DELETE'],
+          resources: [r.plural],
+        })),
       },
       variables: [
         { name: 'managed', expression: `(${labelled('object')}) || (${labelled('oldObject')})` },

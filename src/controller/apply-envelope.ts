@@ -1,33 +1,40 @@
 /**
- * Applies the desired objects in order with server-side apply, skipping each one whose cached state already holds
- * everything desired (steady state makes zero writes). Stops at the first failure: later objects may depend on it
- * (the agent Role needs the operator's RoleBinding), and the whole pass is retried with backoff.
+ * Writes the desired objects in order, one write for each object that differs from the cache (steady state makes
+ * zero writes): a server-side apply, or an update of the whole object where another writer holds fields an apply
+ * cannot remove (see src/envelope/drift.ts). A failure does not stop the pass: every independent object is still
+ * written, and only the objects that depend on a failed one (everything in a namespace that could not be written,
+ * the agent Role after the operator's RoleBinding) are skipped. Each object's outcome feeds the status.
  */
 import type { Logger } from 'pino';
 import type { AgentPolicy } from '../api/v1alpha1/schema.ts';
+import { driftOf, repairedObject, type Drift, type ObjectLike } from '../envelope/drift.ts';
+import { operatorRoleBindingName } from '../envelope/resource-table.ts';
 import { KubeApiError } from '../kube/errors.ts';
-import { applyDecision } from '../kube/needs-apply.ts';
 import { fieldManager } from '../kube/apply.ts';
-import { aspectOf, describeObject, type Aspect } from './aspects.ts';
+import { describeObject } from './aspects.ts';
 import { refOf, type ClusterReader, type ClusterWriter, type KubeObject } from './ports.ts';
 
 export interface ApplyMetrics {
   /** An apply skipped because the cache already matched (bulkhead_apply_skipped_total). */
   applySkipped?(kind: string): void;
   applied?(kind: string): void;
+  /** Drift found on an object that existed and repaired (bulkhead_drift_repairs_total). */
+  driftRepaired?(kind: string, repair: Drift['repair']): void;
 }
 
-export interface ApplyFailure {
-  readonly object: KubeObject;
-  readonly aspect: Aspect;
-  readonly error: Error;
-}
+export type ObjectOutcome =
+  | { readonly object: KubeObject; readonly result: 'unchanged'; readonly current: KubeObject }
+  | { readonly object: KubeObject; readonly result: 'written'; readonly current: KubeObject; readonly drift: Drift; readonly repaired: boolean }
+  | { readonly object: KubeObject; readonly result: 'failed'; readonly error: Error }
+  | { readonly object: KubeObject; readonly result: 'skipped'; readonly because: KubeObject }
+  /** The API server does not serve the kind (SealedSecret without the Sealed Secrets CRD): not attempted. */
+  | { readonly object: KubeObject; readonly result: 'unserved' };
 
 export interface EnvelopeApplied {
-  /** Objects the server does not serve the kind of (SealedSecret without the Sealed Secrets CRD): not attempted. */
-  readonly unserved: readonly KubeObject[];
-  readonly failure?: ApplyFailure;
+  readonly outcomes: readonly ObjectOutcome[];
   readonly writes: number;
+  /** The failed writes, each naming its object. */
+  readonly errors: readonly Error[];
 }
 
 export interface ApplyDeps {
@@ -36,6 +43,8 @@ export interface ApplyDeps {
   readonly metrics?: ApplyMetrics;
   /** Retries of a 403 on RBAC objects while a fresh RoleBinding propagates (default 20 x 250 ms). */
   readonly rbacPropagation?: { readonly attempts: number; readonly delayMs: number };
+  /** Called for each repaired object: drift on an object that existed while the spec did not change. */
+  readonly onRepair?: (object: KubeObject, drift: Drift) => void;
 }
 
 /**
@@ -46,50 +55,84 @@ export function fieldManagerFor(object: KubeObject, policyName: string): string 
   return object.kind === 'RuntimeClass' ? `${fieldManager}-policy-${policyName}` : fieldManager;
 }
 
+/** The object a failure of `failed` makes pointless to write (it would fail the same way, or after a long retry). */
+function dependsOn(object: KubeObject, failed: KubeObject): boolean {
+  if (failed.kind === 'Namespace') return object.metadata.namespace === failed.metadata.name;
+  if (failed.kind === 'RoleBinding' && failed.metadata.name === operatorRoleBindingName) {
+    return object.kind === 'Role' && object.metadata.namespace === failed.metadata.namespace;
+  }
+  return false;
+}
+
+/**
+ * `specChanged`: the policy's generation is newer than the one its status last observed, so differences are the
+ * user's edit, not drift; only drift is reported as a repair.
+ */
 export async function applyEnvelope(
   policy: AgentPolicy,
   desired: readonly KubeObject[],
   deps: ApplyDeps,
   log: Logger,
+  specChanged: boolean,
 ): Promise<EnvelopeApplied> {
-  const unserved: KubeObject[] = [];
+  const outcomes: ObjectOutcome[] = [];
+  const failed: KubeObject[] = [];
+  const errors: Error[] = [];
   let writes = 0;
   for (const object of desired) {
+    const blocker = failed.find((f) => dependsOn(object, f));
+    if (blocker !== undefined) {
+      outcomes.push({ object, result: 'skipped', because: blocker });
+      continue;
+    }
     if (!deps.reader.serves(object.apiVersion, object.kind)) {
-      unserved.push(object);
+      outcomes.push({ object, result: 'unserved' });
       continue;
     }
     const manager = fieldManagerFor(object, policy.metadata.name);
-    const decision = applyDecision(object, deps.reader.cached(refOf(object)), manager);
-    if (!decision.needed) {
+    const live = deps.reader.cached(refOf(object));
+    const drift = driftOf(object as ObjectLike, live as ObjectLike | undefined, manager);
+    if (drift === undefined && live !== undefined) {
       deps.metrics?.applySkipped?.(object.kind);
+      outcomes.push({ object, result: 'unchanged', current: live });
       continue;
     }
+    const found = drift ?? { path: '', repair: 'apply' as const };
     try {
-      await applyWithRbacRetry(object, manager, deps);
+      const current =
+        found.repair === 'update' && live !== undefined
+          ? await deps.writer.update(repairedObject(object as ObjectLike, live as ObjectLike) as KubeObject)
+          : await applyWithRbacRetry(object, manager, deps);
       writes += 1;
       deps.metrics?.applied?.(object.kind);
-      log.debug({ object: describeObject(object), field: decision.path }, 'applied');
+      const repaired = live !== undefined && !specChanged;
+      if (repaired) {
+        deps.metrics?.driftRepaired?.(object.kind, found.repair);
+        deps.onRepair?.(object, found);
+      }
+      log.debug({ object: describeObject(object), field: found.path, write: found.repair }, repaired ? 'drift repaired' : 'written');
+      outcomes.push({ object, result: 'written', current, drift: found, repaired });
     } catch (error) {
-      const failure = error instanceof Error ? error : new Error(String(error));
-      log.warn({ object: describeObject(object), err: failure.message }, 'apply failed');
-      return { unserved, writes, failure: { object, aspect: aspectOf(object.kind), error: failure } };
+      const cause = error instanceof Error ? error : new Error(String(error));
+      log.warn({ object: describeObject(object), err: cause }, 'write failed');
+      failed.push(object);
+      errors.push(cause);
+      outcomes.push({ object, result: 'failed', error: cause });
     }
   }
-  return { unserved, writes };
+  return { outcomes, writes, errors };
 }
 
 /**
  * The operator writes the agent Role with permissions it holds only through the RoleBinding it applied just before;
  * the authorizer sees a new binding a moment later, so a 403 on an RBAC object is retried briefly before failing.
  */
-async function applyWithRbacRetry(object: KubeObject, manager: string, deps: ApplyDeps): Promise<void> {
+async function applyWithRbacRetry(object: KubeObject, manager: string, deps: ApplyDeps): Promise<KubeObject> {
   const rbacKind = object.apiVersion.startsWith('rbac.authorization.k8s.io/');
   const { attempts, delayMs } = deps.rbacPropagation ?? { attempts: 20, delayMs: 250 };
   for (let attempt = 1; ; attempt += 1) {
     try {
-      await deps.writer.apply(object, manager);
-      return;
+      return await deps.writer.apply(object, manager);
     } catch (error) {
       const forbidden = error instanceof KubeApiError && error.category === 'Forbidden';
       if (!rbacKind || !forbidden || attempt >= attempts) throw error;

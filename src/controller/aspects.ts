@@ -1,6 +1,6 @@
 /** Which status condition reports on which kind of child object. */
 import type { ConditionType } from '../api/v1alpha1/conditions.ts';
-import type { ManagedKind } from '../kube/resource-table.ts';
+import type { ManagedKind } from '../envelope/resource-table.ts';
 
 export type Aspect = Exclude<ConditionType, 'Ready'>;
 
@@ -9,7 +9,6 @@ const aspectByKind: Readonly<Record<ManagedKind, Aspect>> = {
   ResourceQuota: 'NamespaceReady',
   LimitRange: 'NamespaceReady',
   RuntimeClass: 'SandboxEnforced',
-  ValidatingAdmissionPolicyBinding: 'SandboxEnforced',
   NetworkPolicy: 'NetworkIsolated',
   ServiceAccount: 'AccessControlled',
   Role: 'AccessControlled',

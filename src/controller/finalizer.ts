@@ -5,13 +5,13 @@
  */
 import type { Logger } from 'pino';
 import { agentNamespaceName } from '../api/v1alpha1/defaults.ts';
+import { enforcementLabel, managedByLabel, policyLabel } from '../api/v1alpha1/well-known.ts';
 import { parseAgentPolicy } from '../validation/validate.ts';
 import { isOwnedBy } from './ownership.ts';
 import type { ClusterReader, ClusterWriter, KubeObject } from './ports.ts';
 
 export const finalizerName = 'bulkhead.dev/finalizer';
 
-const podSecurityLabelPrefix = 'pod-security.kubernetes.io/';
 
 interface RawNamespaceSpec {
   readonly name?: string;
@@ -64,22 +64,21 @@ async function releaseNamespace(
   const ref = { apiVersion: 'v1', kind: 'Namespace', name: intent.namespace };
   const live = deps.reader.cached(ref) ?? (await deps.reader.read(ref));
   if (live === undefined || !isOwnedBy(live, uid)) return;
-  const podSecurity = Object.fromEntries(
-    Object.entries(live.metadata.labels ?? {}).filter(([key]) => key.startsWith(podSecurityLabelPrefix)),
-  );
-  // Server-side apply drops every field Bulkhead applied before and leaves out now: its labels and ownerReference.
-  const released = await deps.writer.apply({
-    apiVersion: 'v1',
-    kind: 'Namespace',
-    metadata: {
-      name: intent.namespace,
-      labels: { ...intent.labels, ...podSecurity },
-      ...(Object.keys(intent.annotations).length === 0 ? {} : { annotations: intent.annotations }),
-    },
+  // One update of the whole namespace (guarded by its resourceVersion): Bulkhead's labels, its admission
+  // parameters and its ownerReference go; Pod Security and the user's labels and annotations stay.
+  const labels = Object.fromEntries(Object.entries(live.metadata.labels ?? {}).filter(([key]) => !releasedLabels.has(key)));
+  const annotations = Object.fromEntries(Object.entries(live.metadata.annotations ?? {}).filter(([key]) => !key.startsWith(bulkheadPrefix)));
+  const ownerReferences = (live.metadata.ownerReferences ?? []).filter((r) => r.uid !== uid);
+  const { ownerReferences: _ours, ...metadata } = live.metadata;
+  await deps.writer.update({
+    ...live,
+    metadata: { ...metadata, labels, annotations, ...(ownerReferences.length === 0 ? {} : { ownerReferences }) },
   });
-  if (isOwnedBy(released, uid)) await deps.writer.removeOwnerReference(released, uid);
   await deps.writer
     .recordEvent(raw, 'Normal', 'NamespaceRetained', `namespace ${intent.namespace} released and kept (deletionPolicy Retain)`)
-    .catch((error: unknown) => log.warn({ err: (error as Error).message }, 'could not record event'));
+    .catch((error: unknown) => log.warn({ err: error }, 'could not record event'));
   log.info({ namespace: intent.namespace }, 'namespace released and retained');
 }
+
+const bulkheadPrefix = 'bulkhead.dev/';
+const releasedLabels = new Set([managedByLabel, policyLabel, enforcementLabel]);

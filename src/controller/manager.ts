@@ -3,24 +3,20 @@
  * running the reconciler, a periodic resync, and the health and metrics endpoints. Stops gracefully: in-flight
  * reconciles drain, informers stop, the lease is released.
  */
-import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { apiVersion as policyApiVersion, kind as policyKind, managedByLabel, managedByValue, plural } from '../api/v1alpha1/well-known.ts';
 import type { OperatorConfig } from '../config.ts';
 import { makeKubeClients, type KubeClients } from '../kube/client.ts';
-import { clusterReader, kindKey } from '../kube/cluster-reader.ts';
+import { clusterReader } from '../kube/cluster-reader.ts';
 import { clusterWriter } from '../kube/cluster-writer.ts';
-import { isNotFound } from '../kube/errors.ts';
-import { Informer } from '../kube/informer.ts';
 import { kubeLeaseStore } from '../kube/lease-store.ts';
-import { kubeListWatch } from '../kube/list-watch.ts';
-import { OwnerIndex } from '../kube/owner-index.ts';
-import { resourceTable, type ResourceKind } from '../kube/resource-table.ts';
+import { resourceTable } from '../envelope/resource-table.ts';
 import type { Metrics } from '../observability/controller-metrics.ts';
 import { startHealthServer, type HealthServer } from '../observability/health-server.ts';
 import { owningPolicies } from './enqueue.ts';
 import { LeaderElector } from './leader-election.ts';
-import type { KubeObject } from './ports.ts';
+import { EnvelopeInformers } from './informers.ts';
+import { PolicyGauge } from './policy-gauge.ts';
 import { createReconciler } from './reconciler.ts';
 import { startWorkers, type WorkerPool } from './workers.ts';
 import { WorkQueue } from './workqueue.ts';
@@ -68,26 +64,35 @@ class Controllers {
   readonly queue: WorkQueue;
   readonly #options: ManagerOptions;
   readonly #clients: KubeClients;
-  readonly #policies: Informer;
-  readonly #owned = new Map<string, Informer>();
-  readonly #ownerIndex = new OwnerIndex();
+  readonly #informers: EnvelopeInformers;
+  readonly #gauge: PolicyGauge;
   #workers: WorkerPool | undefined;
   #resync: NodeJS.Timeout | undefined;
   #synced = false;
-  #countTimer: NodeJS.Timeout | undefined;
 
   constructor(options: ManagerOptions, clients: KubeClients) {
     this.#options = options;
     this.#clients = clients;
     this.queue = new WorkQueue({ name: queueName, metrics: options.metrics.workQueueHooks() });
-    this.#policies = this.#informer({ apiVersion: policyApiVersion, kind: policyKind, plural }, undefined);
-    // Once synced, policy events also recount bulkhead_policies, so the gauge follows status writes instead of
-    // waiting for the next resync; start() counts the initial list once.
-    const changed = (p: KubernetesObject): void => {
-      this.queue.add(p.metadata?.name ?? '');
-      if (this.#synced) this.#scheduleCount();
-    };
-    this.#policies.on({ add: changed, update: changed, delete: changed });
+    this.#informers = new EnvelopeInformers(
+      clients,
+      {
+        // Once synced, policy events also recount bulkhead_policies, so the gauge follows status writes instead of
+        // waiting for the next resync; start() counts the initial list once.
+        policyChanged: (p) => {
+          this.queue.add(p.metadata?.name ?? '');
+          if (this.#synced) this.#gauge.schedule();
+        },
+        ownedChanged: (o) => {
+          for (const name of owningPolicies(o)) this.queue.add(name);
+        },
+        verifiedChanged: () => {
+          if (this.#synced) this.#enqueueAll();
+        },
+      },
+      options.log,
+    );
+    this.#gauge = new PolicyGauge(() => this.#informers.policies.list(), (counts) => options.metrics.setPolicyCounts(counts));
   }
 
   get synced(): boolean {
@@ -96,133 +101,54 @@ class Controllers {
 
   async start(): Promise<void> {
     const log = this.#options.log;
-    for (const kind of resourceTable) await this.#watchKind(kind);
-    this.#policies.start();
-    await Promise.all([this.#policies, ...this.#owned.values()].map((i) => i.waitForSync()));
+    await this.#informers.start();
     this.#synced = true;
-    log.info({ kinds: [...this.#owned.keys()] }, 'caches synced');
+    log.info({ kinds: this.#informers.watchedKinds() }, 'caches synced');
 
+    const metrics = this.#options.metrics;
     const reconcile = createReconciler({
       config: this.#options.config,
-      reader: clusterReader({
-        policies: this.#policies,
-        owned: this.#owned,
-        ownerIndex: this.#ownerIndex,
-        objects: this.#clients.objects,
-        rbac: this.#clients.rbac,
-      }),
+      reader: clusterReader(this.#informers.sources({ objects: this.#clients.objects, rbac: this.#clients.rbac })),
       writer: clusterWriter({ ...this.#clients, identity: this.#options.leaderElection?.identity ?? 'bulkhead' }),
       log,
       now: this.#options.now ?? (() => new Date()),
-      metrics: { applySkipped: (kind) => this.#options.metrics.applySkipped.inc({ kind }) },
+      metrics: {
+        applySkipped: (kind) => metrics.applySkipped.inc({ kind }),
+        driftRepaired: (kind, repair) => metrics.driftRepairs.inc({ kind, repair }),
+      },
     });
     this.#workers = startWorkers({
       queue: this.queue,
       reconcile,
       concurrency: this.#options.concurrency ?? 4,
-      observer: this.#options.metrics.reconcileObserver(queueName, (key, error, retries) =>
-        log.warn({ agentPolicy: key, retries, err: error instanceof Error ? error.message : String(error) }, 'reconcile failed; retrying'),
-      ),
+      // The reconciler logs its own joined error with the policy's logger; this only counts.
+      observer: metrics.reconcileObserver(queueName, () => undefined),
     });
     this.#resync = setInterval(() => void this.#resyncAll(), this.#options.resyncMs ?? 600_000);
     this.#resync.unref();
-    this.#countPolicies();
+    this.#gauge.count();
   }
 
   async stop(): Promise<void> {
     clearInterval(this.#resync);
-    clearTimeout(this.#countTimer);
+    this.#gauge.stop();
     await this.queue.shutDownWithDrain();
     await this.#workers?.finished;
-    await Promise.all([this.#policies, ...this.#owned.values()].map((i) => i.stop()));
+    await this.#informers.stop();
   }
 
-  #informer(kind: Pick<ResourceKind, 'apiVersion' | 'kind' | 'plural'>, labelSelector: string | undefined): Informer {
-    const log = this.#options.log;
-    return new Informer({
-      name: kind.kind,
-      source: kubeListWatch<KubernetesObject>(
-        { kubeConfig: this.#clients.kubeConfig, objects: this.#clients.objects },
-        { apiVersion: kind.apiVersion, kind: kind.kind, plural: kind.plural, ...(labelSelector === undefined ? {} : { labelSelector }) },
-      ),
-      onError: (error, restartInMs) => log.warn({ kind: kind.kind, err: error.message, restartInMs }, 'informer restarting'),
-    });
-  }
-
-  /** Starts the informer of one owned kind, if the API server serves it (SealedSecret needs its CRD). */
-  async #watchKind(kind: ResourceKind): Promise<void> {
-    const key = kindKey(kind.apiVersion, kind.kind);
-    if (this.#owned.has(key)) return;
-    if (kind.optional === true && !(await this.#serves(kind))) {
-      this.#options.log.info({ kind: kind.kind }, 'kind not served by the API server; will check again at resync');
-      return;
-    }
-    const informer = this.#informer(kind, `${managedByLabel}=${managedByValue}`);
-    const enqueue = (object: KubernetesObject): void => {
-      for (const name of owningPolicies(object as KubeObject)) this.queue.add(name);
-    };
-    informer.on({
-      add: (o) => {
-        this.#ownerIndex.upsert(o);
-        enqueue(o);
-      },
-      update: (o, previous) => {
-        this.#ownerIndex.upsert(o, previous);
-        enqueue(o);
-        enqueue(previous);
-      },
-      delete: (o) => {
-        this.#ownerIndex.remove(o);
-        enqueue(o);
-      },
-    });
-    this.#owned.set(key, informer);
-    informer.start();
-    if (this.#synced) await informer.waitForSync();
-  }
-
-  async #serves(kind: ResourceKind): Promise<boolean> {
-    try {
-      await this.#clients.objects.list(kind.apiVersion, kind.kind, undefined, undefined, undefined, undefined, undefined, undefined, 1);
-      return true;
-    } catch (error) {
-      // client-node answers an unknown kind with a discovery error (no HTTP status) or a 404.
-      if (isNotFound(error) || (error instanceof Error && /Unrecognized API version and kind|not found/i.test(error.message))) return false;
-      throw error;
-    }
+  #enqueueAll(): void {
+    for (const policy of this.#informers.policies.list()) this.queue.add(policy.metadata?.name ?? '');
   }
 
   async #resyncAll(): Promise<void> {
     try {
-      for (const kind of resourceTable) await this.#watchKind(kind);
+      for (const kind of resourceTable) await this.#informers.watchKind(kind);
     } catch (error) {
-      this.#options.log.warn({ err: (error as Error).message }, 'discovery of optional kinds failed; retrying at the next resync');
+      this.#options.log.warn({ err: error }, 'discovery of optional kinds failed; retrying at the next resync');
     }
-    for (const policy of this.#policies.list()) this.queue.add(policy.metadata?.name ?? '');
-    this.#countPolicies();
-  }
-
-  /**
-   * A recount walks the whole cache: a burst of events (10,000 status writes after a restart) is coalesced into one
-   * walk a second instead of one walk per event.
-   */
-  #scheduleCount(): void {
-    if (this.#countTimer !== undefined) return;
-    this.#countTimer = setTimeout(() => {
-      this.#countTimer = undefined;
-      this.#countPolicies();
-    }, 1_000);
-    this.#countTimer.unref();
-  }
-
-  #countPolicies(): void {
-    const counts = { True: 0, False: 0, Unknown: 0 };
-    for (const policy of this.#policies.list()) {
-      const conditions = (policy as { status?: { conditions?: { type: string; status: string }[] } }).status?.conditions ?? [];
-      const ready = conditions.find((c) => c.type === 'Ready')?.status;
-      counts[ready === 'True' || ready === 'False' ? ready : 'Unknown'] += 1;
-    }
-    this.#options.metrics.setPolicyCounts(counts);
+    this.#enqueueAll();
+    this.#gauge.count();
   }
 }
 
@@ -252,7 +178,7 @@ export async function startManager(options: ManagerOptions): Promise<RunningMana
     await controllers.start();
   };
   const failStart = (error: unknown): void => {
-    log.error({ err: error instanceof Error ? error.message : String(error) }, 'controllers failed to start');
+    log.error({ err: error }, 'controllers failed to start');
     void stop('lost-leadership');
   };
 
@@ -281,7 +207,7 @@ export async function startManager(options: ManagerOptions): Promise<RunningMana
           void stop('lost-leadership');
         }
       },
-      onError: (error) => log.warn({ err: error instanceof Error ? error.message : String(error) }, 'leader election attempt failed'),
+      onError: (error) => log.warn({ err: error }, 'leader election attempt failed'),
     });
     void elector.run();
     log.info({ identity: election.identity, lease: `${election.namespace}/${election.leaseName}` }, 'waiting for leadership');

@@ -51,11 +51,18 @@ export interface ClusterReader {
   read(ref: ObjectRef): Promise<KubeObject | undefined>;
   /** The rules of a ClusterRole (the permission ceiling), or undefined when it does not exist. */
   clusterRoleRules(name: string): Promise<readonly PolicyRule[] | undefined>;
+  /** An object the chart installed and the operator only verifies (the agent-pods admission policy and bindings). */
+  installed(ref: ObjectRef): KubeObject | undefined;
 }
 
 export interface ClusterWriter {
   /** Server-side apply with force; `fieldManager` defaults to "bulkhead". Resolves to the stored object. */
   apply(object: KubeObject, fieldManager?: string): Promise<KubeObject>;
+  /**
+   * Replaces the whole object (update), guarded by the resourceVersion it carries: what server-side apply cannot
+   * repair (fields and set items another manager owns). Resolves to the stored object.
+   */
+  update(object: KubeObject): Promise<KubeObject>;
   /** Deletes exactly the observed object (UID precondition). */
   delete(object: KubeObject): Promise<void>;
   /** Removes one ownerReference (by UID) from a shared object, guarded by its resourceVersion. */

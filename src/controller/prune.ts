@@ -27,16 +27,33 @@ export function pruneCandidates(
     });
 }
 
+export interface EnvelopePruned {
+  /** Removed (or released) in this pass: the cache may still show them until the watch catches up. */
+  readonly removed: readonly KubeObject[];
+  readonly failed: readonly { readonly object: KubeObject; readonly error: Error }[];
+}
+
+/** Every candidate is tried; a failure is recorded and the others still go. */
 export async function pruneEnvelope(
   policy: AgentPolicy,
   desired: readonly KubeObject[],
   deps: { reader: ClusterReader; writer: ClusterWriter },
   log: Logger,
-): Promise<void> {
+): Promise<EnvelopePruned> {
   const uid = policy.metadata.uid ?? '';
+  const removed: KubeObject[] = [];
+  const failed: { object: KubeObject; error: Error }[] = [];
   for (const { object, action } of pruneCandidates(uid, desired, deps.reader.ownedBy(uid))) {
-    if (action === 'release') await deps.writer.removeOwnerReference(object, uid);
-    else await deps.writer.delete(object);
-    log.info({ object: describeObject(object), action }, 'pruned');
+    try {
+      if (action === 'release') await deps.writer.removeOwnerReference(object, uid);
+      else await deps.writer.delete(object);
+      removed.push(object);
+      log.info({ object: describeObject(object), action }, 'pruned');
+    } catch (error) {
+      const cause = error instanceof Error ? error : new Error(String(error));
+      log.warn({ object: describeObject(object), action, err: cause }, 'prune failed');
+      failed.push({ object, error: cause });
+    }
   }
+  return { removed, failed };
 }

@@ -1,12 +1,13 @@
 /**
- * Writes the policy's status when, and only when, it changed, and records an Event for each condition transition.
+ * Writes the policy's status when, and only when, it changed, and records an Event for each meaningful transition
+ * (Ready's, and an aspect turning False).
  * No secret value can reach it: messages come from validation, API errors and the Sealed Secrets controller's
  * conditions, none of which carry plaintext.
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
 import type { Condition } from '../api/v1alpha1/schema.ts';
-import { computeConditions, transitions, type Observations } from './conditions.ts';
+import { computeConditions, meaningfulTransitions, type Observations } from './conditions.ts';
 import type { ClusterWriter, KubeObject } from './ports.ts';
 
 export interface StatusDeps {
@@ -37,11 +38,11 @@ export async function reportStatus(
   };
   if (isDeepStrictEqual(previous, status)) return;
   await deps.writer.writePolicyStatus(policy, status as Record<string, unknown>);
-  for (const changed of transitions(previous.conditions ?? [], conditions)) {
+  for (const changed of meaningfulTransitions(previous.conditions ?? [], conditions)) {
     const type = changed.status === 'False' ? 'Warning' : 'Normal';
     // An Event is a courtesy: failing to record one must not fail the reconcile, but it is logged, not hidden.
     await deps.writer
       .recordEvent(policy, type, changed.reason, `${changed.type} is ${changed.status}: ${changed.message}`)
-      .catch((error: unknown) => deps.log.warn({ err: (error as Error).message, condition: changed.type }, 'could not record event'));
+      .catch((error: unknown) => deps.log.warn({ err: error, condition: changed.type }, 'could not record event'));
   }
 }

@@ -2,8 +2,7 @@ import { apiVersion, kind, managedLabels } from '../api/v1alpha1/well-known.ts';
 import { agentNamespaceName } from '../api/v1alpha1/defaults.ts';
 import type { AgentPolicy } from '../api/v1alpha1/schema.ts';
 import type { OperatorConfig } from '../config.ts';
-import { compareForApply } from '../kube/resource-table.ts';
-import { admissionBindingObjects } from './admission-binding.ts';
+import { compareForApply } from '../envelope/resource-table.ts';
 import type { DesiredContext } from './context.ts';
 import { flowSchemaObjects } from './flow-schema.ts';
 import { namespaceObject } from './namespace.ts';
@@ -16,7 +15,6 @@ import { sealedSecretObjects } from './sealed-secrets.ts';
 export type DesiredObject =
   | ReturnType<typeof namespaceObject>
   | ReturnType<typeof runtimeClassObjects>[number]
-  | ReturnType<typeof admissionBindingObjects>[number]
   | ReturnType<typeof networkPolicyObjects>[number]
   | ReturnType<typeof rbacObjects>[number]
   | ReturnType<typeof flowSchemaObjects>[number]
@@ -59,7 +57,6 @@ export function desiredState(policy: AgentPolicy, config: OperatorConfig, option
   const objects: DesiredObject[] = [
     namespaceObject(context),
     ...runtimeClassObjects(context),
-    ...admissionBindingObjects(context),
     ...networkPolicyObjects(context),
     ...rbacObjects(context),
     ...flowSchemaObjects(context),

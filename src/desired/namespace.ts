@@ -1,7 +1,14 @@
 import type { INamespace } from 'kubernetes-models/v1/Namespace';
+import { normalizeRegistryEntry } from '../api/image-reference.ts';
+import { admissionAnnotations, enforcementLabel } from '../api/v1alpha1/well-known.ts';
 import { ownedMeta, type DesiredContext } from './context.ts';
 
-/** The agent namespace, with Pod Security Admission enforcing, auditing and warning at the policy's level. */
+/**
+ * The agent namespace: Pod Security Admission enforcing, auditing and warning at the policy's level, and the
+ * parameters of the agent-pods admission policy. The chart's static bindings select agent namespaces by the
+ * enforcement label, and the policy reads runtime class, ServiceAccount, token automount, registries and digest
+ * rule from these annotations (namespaceObject), so the rules are in force from the moment the namespace exists.
+ */
 export function namespaceObject(context: DesiredContext): INamespace {
   const { spec } = context.policy;
   const level = spec.podSecurity.level;
@@ -15,6 +22,7 @@ export function namespaceObject(context: DesiredContext): INamespace {
       labels: {
         ...spec.namespace.labels,
         ...meta.labels,
+        [enforcementLabel]: spec.sandbox.enforcement,
         'pod-security.kubernetes.io/enforce': level,
         'pod-security.kubernetes.io/enforce-version': 'latest',
         'pod-security.kubernetes.io/audit': level,
@@ -22,9 +30,19 @@ export function namespaceObject(context: DesiredContext): INamespace {
         'pod-security.kubernetes.io/warn': level,
         'pod-security.kubernetes.io/warn-version': 'latest',
       },
-      ...(spec.namespace.annotations === undefined || Object.keys(spec.namespace.annotations).length === 0
-        ? {}
-        : { annotations: { ...spec.namespace.annotations } }),
+      annotations: { ...spec.namespace.annotations, ...admissionParameters(context) },
     },
+  };
+}
+
+/** The annotations the agent-pods admission policy reads (see src/cluster/agent-pods-admission.ts). */
+export function admissionParameters(context: DesiredContext): Record<string, string> {
+  const { sandbox, rbac, images } = context.policy.spec;
+  return {
+    [admissionAnnotations.runtimeClass]: sandbox.runtimeClass.name,
+    [admissionAnnotations.serviceAccount]: rbac.serviceAccountName,
+    [admissionAnnotations.automountToken]: String(rbac.automountToken),
+    [admissionAnnotations.allowedRegistries]: images.allowedRegistries.map(normalizeRegistryEntry).join(','),
+    [admissionAnnotations.requireDigest]: String(images.requireDigest),
   };
 }

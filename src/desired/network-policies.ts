@@ -19,7 +19,8 @@ export function networkPolicyObjects(context: DesiredContext): INetworkPolicy[] 
       apiVersion: 'networking.k8s.io/v1',
       kind: 'NetworkPolicy',
       metadata: ownedMeta(context, 'bulkhead-default-deny', ns),
-      spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
+      // The empty rule lists are named so server-side apply owns them: another writer's `ingress: [{}]` is taken back.
+      spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'], ingress: [], egress: [] },
     },
   ];
   if (network.dns.enabled) objects.push(dnsPolicy(context));
@@ -31,6 +32,7 @@ export function networkPolicyObjects(context: DesiredContext): INetworkPolicy[] 
       spec: {
         podSelector: {},
         policyTypes: ['Egress'],
+        ingress: [],
         egress: network.egress.map((p) => ({ to: [peerOf(p)], ...portsOf(p) })),
       },
     });
@@ -44,6 +46,7 @@ export function networkPolicyObjects(context: DesiredContext): INetworkPolicy[] 
         podSelector: {},
         policyTypes: ['Ingress'],
         ingress: network.ingress.map((p) => ({ from: [peerOf(p)], ...portsOf(p) })),
+        egress: [],
       },
     });
   }
@@ -73,6 +76,7 @@ function dnsPolicy(context: DesiredContext): INetworkPolicy {
     spec: {
       podSelector: {},
       policyTypes: ['Egress'],
+      ingress: [],
       egress: [
         {
           to,

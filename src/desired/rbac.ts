@@ -1,7 +1,7 @@
 import type { IRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
 import type { IRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
 import type { IServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
-import { operatorRoleBindingName } from '../kube/resource-table.ts';
+import { operatorRoleBindingName } from '../envelope/resource-table.ts';
 import { ownedMeta, type DesiredContext } from './context.ts';
 
 export const agentRoleName = 'bulkhead-agent';
@@ -22,6 +22,7 @@ export function rbacObjects(context: DesiredContext): (IServiceAccount | IRole |
       kind: 'ServiceAccount',
       metadata: ownedMeta(context, rbac.serviceAccountName, ns),
       automountServiceAccountToken: rbac.automountToken,
+      imagePullSecrets: [],
     },
     {
       apiVersion: 'rbac.authorization.k8s.io/v1',

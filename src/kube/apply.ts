@@ -9,7 +9,7 @@ import { usePlainJson } from './raw-serialization.ts';
 export const fieldManager = 'bulkhead';
 
 /** The part of client-node's KubernetesObjectApi these helpers use. */
-export type ObjectWriter = Pick<KubernetesObjectApi, 'patch' | 'delete'>;
+export type ObjectWriter = Pick<KubernetesObjectApi, 'patch' | 'delete' | 'replace'>;
 
 export interface ApplyObject {
   readonly apiVersion: string;
@@ -60,6 +60,24 @@ export async function serverSideApply<T extends ApplyObject>(api: ObjectWriter, 
       true,
       PatchStrategy.ServerSideApply,
     ),
+  );
+  return result as unknown as T;
+}
+
+/**
+ * Update (PUT) of the whole object, guarded by the resourceVersion it carries: the server refuses (409 Conflict) when
+ * the object changed since it was read, so a repair is never based on a stale copy. managedFields is left out, so
+ * the server keeps every manager's record.
+ */
+export async function replaceObserved<T extends ApplyObject>(api: ObjectWriter, object: T, manager = fieldManager): Promise<T> {
+  if (typeof object.metadata['resourceVersion'] !== 'string' || object.metadata['resourceVersion'] === '') {
+    throw new TypeError(`refusing to update ${object.kind} ${object.metadata.name} without a resourceVersion`);
+  }
+  usePlainJson(object.apiVersion, object.kind);
+  const { managedFields: _kept, ...metadata } = object.metadata;
+  const request = { verb: 'update', kind: object.kind, namespace: object.metadata.namespace, name: object.metadata.name };
+  const result = await kubeCall(request, () =>
+    api.replace({ ...object, metadata } as unknown as KubernetesObject, undefined, undefined, manager),
   );
   return result as unknown as T;
 }

@@ -15,6 +15,8 @@ export interface ReaderSources {
   /** One informer per served kind of the resource table, keyed by "apiVersion/kind". */
   readonly owned: ReadonlyMap<string, Informer>;
   readonly ownerIndex: OwnerIndex;
+  /** Informers of the chart's objects the operator verifies (verifiedKinds), keyed by "apiVersion/kind". */
+  readonly installed: ReadonlyMap<string, Informer>;
   readonly objects: k8s.KubernetesObjectApi;
   readonly rbac: k8s.RbacAuthorizationV1Api;
 }
@@ -30,6 +32,8 @@ export function clusterReader(sources: ReaderSources): ClusterReader {
     ownedBy: (uid) => sources.ownerIndex.ownedBy(uid) as KubeObject[],
 
     serves: (apiVersion, kind) => sources.owned.has(kindKey(apiVersion, kind)),
+
+    installed: (ref) => sources.installed.get(kindKey(ref.apiVersion, ref.kind))?.get(ref.name, ref.namespace) as KubeObject | undefined,
 
     async read(ref: ObjectRef) {
       usePlainJson(ref.apiVersion, ref.kind);

@@ -14,8 +14,11 @@ import { parseCidr, type Cidr } from './cidr.ts';
  *   64:ff9b::/96 (RFC 6052), which embeds IPv4 addresses: ::/0 would otherwise re-open the metadata service and
  *   the private IPv4 networks through the translator. So the NAT64 images of the IPv4 ranges are excepted the same
  *   way, and the local-use NAT64 prefix 64:ff9b:1::/48 (RFC 8215, translation into private networks) counts as
- *   private. IPv4-mapped addresses (::ffff:0:0/96) need nothing: the kernel sends such traffic as IPv4, where the
- *   IPv4 rules apply.
+ *   private.
+ * - IPv4 written inside IPv6: Kubernetes' own CIDR parser (Go's net.ParseCIDR) reads an IPv4-mapped block such as
+ *   ::ffff:0:0/96 as 0.0.0.0/0, and network plugins differ on how they read IPv4-compatible blocks (::/96). A
+ *   policy may not spell an IPv4 destination that way: it must write the IPv4 block, so that the IPv4 exceptions
+ *   above are applied to it. See `ipv4InIpv6Ranges`.
  */
 
 /** Never reachable from an agent, whatever the policy says: link-local (which holds most cloud metadata services) and metadata addresses. */
@@ -41,3 +44,11 @@ export const privateRanges: readonly Cidr[] = [
   '64:ff9b::6440:0/106', // 100.64.0.0/10 through NAT64
   '64:ff9b:1::/48', // local-use NAT64 prefix (RFC 8215)
 ].map(parseCidr);
+
+/**
+ * IPv6 blocks that embed IPv4 addresses and that a parser may read as IPv4: IPv4-mapped (::ffff:a.b.c.d) and the
+ * deprecated IPv4-compatible form (::a.b.c.d). A CIDR inside one of them is refused (validation), whatever its
+ * spelling (::ffff:169.254.169.254/128, ::ffff:a9fe:a9fe/128, ::ffff:0:0/96): rendered as written, it would carry
+ * none of the IPv4 exceptions.
+ */
+export const ipv4InIpv6Ranges: readonly Cidr[] = ['::ffff:0:0/96', '::/96'].map(parseCidr);

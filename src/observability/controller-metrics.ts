@@ -24,6 +24,7 @@ export class Metrics {
   readonly restClientRequests: Counter = this.registry.counter('rest_client_requests_total', 'Number of HTTP requests, partitioned by status code, method, and host.', ['code', 'method', 'host']);
   readonly policies: Gauge = this.registry.gauge('bulkhead_policies', 'AgentPolicies by their Ready condition', ['ready']);
   readonly applySkipped: Counter = this.registry.counter('bulkhead_apply_skipped_total', 'Server-side applies skipped because the cached object already matched', ['kind']);
+  readonly driftRepairs: Counter = this.registry.counter('bulkhead_drift_repairs_total', 'Envelope objects found changed on the cluster and restored, by kind and by the write that restored them (apply or update)', ['kind', 'repair']);
 
   /** Hooks for a WorkQueue. */
   workQueueHooks(): WorkQueueMetrics {

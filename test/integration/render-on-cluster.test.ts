@@ -18,7 +18,7 @@ import { loadOperatorConfig } from '../../src/config.ts';
 import { desiredState, type DesiredObject } from '../../src/desired/desired-state.ts';
 import { serverSideApply, type ApplyObject } from '../../src/kube/apply.ts';
 import { KubeApiError } from '../../src/kube/errors.ts';
-import { compareForApply } from '../../src/kube/resource-table.ts';
+import { compareForApply } from '../../src/envelope/resource-table.ts';
 import { parseAgentPolicy, validateAgentPolicy } from '../../src/validation/validate.ts';
 import { adminKubeConfig } from '../support/cluster.ts';
 import { installCrd } from '../support/install.ts';
@@ -104,7 +104,7 @@ describe('every object desiredState gives for the samples is accepted by the API
     }
     // Every kind but SealedSecret was exercised, and each object named its policy as owner by a real UID.
     const kinds = new Set(outcomes.filter((o) => o.error === undefined).map((o) => o.object.kind));
-    for (const kind of ['RuntimeClass', 'ValidatingAdmissionPolicyBinding', 'NetworkPolicy', 'ServiceAccount', 'Role', 'RoleBinding', 'FlowSchema', 'ResourceQuota', 'LimitRange']) {
+    for (const kind of ['RuntimeClass', 'NetworkPolicy', 'ServiceAccount', 'Role', 'RoleBinding', 'FlowSchema', 'ResourceQuota', 'LimitRange']) {
       assert.ok(kinds.has(kind as DesiredObject['kind']), `no ${kind} was dry-run`);
     }
     const uids = new Set(stored.map((p) => p.metadata.uid));

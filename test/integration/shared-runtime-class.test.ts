@@ -13,7 +13,6 @@ import { PolicyClient, startTestOperator, type StoredPolicy, type TestOperator }
 const admin = adminKubeConfig();
 const core = admin.makeApiClient(k8s.CoreV1Api);
 const node = admin.makeApiClient(k8s.NodeV1Api);
-const admission = admin.makeApiClient(k8s.AdmissionregistrationV1Api);
 const flowcontrol = admin.makeApiClient(k8s.FlowcontrolApiserverV1Api);
 const policies = new PolicyClient(admin);
 
@@ -71,7 +70,6 @@ describe('shared RuntimeClass', () => {
     assert.match(condition?.message ?? '', /handler runsc, not kata/);
     assert.equal(blocked.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'False');
     assert.equal(await namespaceExists(`agent-${conflicting}`), false, 'its namespace was not created');
-    assert.equal(await exists(() => admission.readValidatingAdmissionPolicyBinding({ name: `bulkhead-${conflicting}` })), false);
     assert.equal(await exists(() => flowcontrol.readFlowSchema({ name: `bulkhead-${conflicting}` })), false);
     const rc = await readRuntimeClass(runtimeClass);
     assert.equal(rc?.handler, 'runsc', 'the class was not overwritten');

@@ -4,6 +4,10 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { parse } from 'yaml';
+import { defaultCeilingRules } from '../../src/api/v1alpha1/ceiling.ts';
+import type { AgentPolicy } from '../../src/api/v1alpha1/schema.ts';
+import { defaultOperatorConfig } from '../../src/config.ts';
+import { validateAgentPolicy } from '../../src/validation/validate.ts';
 import { uniqueName } from './cluster.ts';
 
 export const samplesDirectory = new URL('../../manifests/samples/', import.meta.url);
@@ -39,4 +43,16 @@ export function withUniqueNames(policy: PolicyDocument): PolicyDocument {
   const namespace = copy.spec.namespace;
   if (namespace?.name !== undefined) namespace.name = uniqueName(namespace.name);
   return copy;
+}
+
+/** The uid offline sample policies get, so ownerReferences show in golden files. */
+export const fixedUid = '00000000-0000-4000-8000-000000000001';
+
+/** One sample, validated and defaulted as the controller sees it, with a fixed uid. */
+export function samplePolicy(file: string): AgentPolicy {
+  const raw = parse(readFileSync(new URL(file, samplesDirectory), 'utf8')) as { metadata: Record<string, unknown> };
+  raw.metadata['uid'] = fixedUid;
+  const result = validateAgentPolicy(raw, { config: defaultOperatorConfig, ceilingRules: defaultCeilingRules });
+  if (!result.ok) throw new Error(`${file}: ${JSON.stringify(result.issues)}`);
+  return result.policy;
 }

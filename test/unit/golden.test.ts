@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { parse } from 'yaml';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import { Namespace } from 'kubernetes-models/v1/Namespace';
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
@@ -11,36 +10,24 @@ import { RuntimeClass } from 'kubernetes-models/node.k8s.io/v1/RuntimeClass';
 import { Role } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
 import { RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
 import { FlowSchema } from 'kubernetes-models/flowcontrol.apiserver.k8s.io/v1/FlowSchema';
-import { ValidatingAdmissionPolicyBinding } from 'kubernetes-models/admissionregistration.k8s.io/v1/ValidatingAdmissionPolicyBinding';
-import { defaultCeilingRules } from '../../src/api/v1alpha1/ceiling.ts';
 import { managedByLabel, policyLabel } from '../../src/api/v1alpha1/well-known.ts';
 import { renderPolicies } from '../../src/cli/render-output.ts';
 import { defaultOperatorConfig } from '../../src/config.ts';
 import { desiredState, DesiredStateError, type DesiredObject } from '../../src/desired/desired-state.ts';
-import { compareForApply } from '../../src/kube/resource-table.ts';
-import { validateAgentPolicy } from '../../src/validation/validate.ts';
-import type { AgentPolicy } from '../../src/api/v1alpha1/schema.ts';
+import { compareForApply } from '../../src/envelope/resource-table.ts';
+import { fixedUid, samplePolicy } from '../support/samples.ts';
 
 // Golden files: test/golden/<sample>.yaml is what `bulkhead render` prints for manifests/samples/<sample>.yaml, with
 // a fixed metadata.uid injected so the ownerReferences show. UPDATE_GOLDEN=1 rewrites them; review the diff.
 const samplesDir = new URL('../../manifests/samples/', import.meta.url);
 const goldenDir = new URL('../golden/', import.meta.url);
 const update = process.env['UPDATE_GOLDEN'] === '1';
-const fixedUid = '00000000-0000-4000-8000-000000000001';
 
-function samplePolicy(file: string): AgentPolicy {
-  const raw = parse(readFileSync(new URL(file, samplesDir), 'utf8')) as { metadata: Record<string, unknown> };
-  raw.metadata['uid'] = fixedUid;
-  const result = validateAgentPolicy(raw, { config: defaultOperatorConfig, ceilingRules: defaultCeilingRules });
-  if (!result.ok) throw new Error(`${file}: ${JSON.stringify(result.issues)}`);
-  return result.policy;
-}
 
 const models: Record<string, (o: DesiredObject) => { validate(): void }> = {
   Namespace: (o) => new Namespace(o as never),
   NetworkPolicy: (o) => new NetworkPolicy(o as never),
   RuntimeClass: (o) => new RuntimeClass(o as never),
-  ValidatingAdmissionPolicyBinding: (o) => new ValidatingAdmissionPolicyBinding(o as never),
   ServiceAccount: (o) => new ServiceAccount(o as never),
   Role: (o) => new Role(o as never),
   RoleBinding: (o) => new RoleBinding(o as never),
@@ -107,17 +94,25 @@ test('desiredState refuses a policy without uid unless rendering offline', () =>
   assert.ok(offline.every((o) => o.metadata?.ownerReferences === undefined));
 });
 
-test('enforcement decides the admission binding: Enforce denies, Audit audits and warns, Disabled binds nothing', () => {
-  const base = samplePolicy('minimal.yaml');
-  const actions = (enforcement: 'Enforce' | 'Audit' | 'Disabled') => {
+test('the namespace carries the admission parameters: enforcement label, runtime class, ServiceAccount, registries, digest', () => {
+  const base = samplePolicy('typical.yaml');
+  const namespace = (enforcement: 'Enforce' | 'Audit' | 'Disabled') => {
     const policy = structuredClone(base);
     policy.spec.sandbox.enforcement = enforcement;
-    const binding = desiredState(policy, defaultOperatorConfig).find((o) => o.kind === 'ValidatingAdmissionPolicyBinding');
-    return binding === undefined ? undefined : (binding as { spec: { validationActions: string[] } }).spec.validationActions;
+    return desiredState(policy, defaultOperatorConfig).find((o) => o.kind === 'Namespace') as {
+      metadata: { labels: Record<string, string>; annotations: Record<string, string> };
+    };
   };
-  assert.deepEqual(actions('Enforce'), ['Deny']);
-  assert.deepEqual(actions('Audit'), ['Audit', 'Warn']);
-  assert.equal(actions('Disabled'), undefined);
+  for (const mode of ['Enforce', 'Audit', 'Disabled'] as const) assert.equal(namespace(mode).metadata.labels['bulkhead.dev/enforcement'], mode);
+  assert.deepEqual(namespace('Enforce').metadata.annotations, {
+    'bulkhead.dev/runtime-class': base.spec.sandbox.runtimeClass.name,
+    'bulkhead.dev/service-account': base.spec.rbac.serviceAccountName,
+    'bulkhead.dev/automount-token': String(base.spec.rbac.automountToken),
+    'bulkhead.dev/allowed-registries': 'ghcr.io/acme',
+    'bulkhead.dev/require-digest': String(base.spec.images.requireDigest),
+    ...base.spec.namespace.annotations,
+  });
+  assert.equal(desiredState(base, defaultOperatorConfig).filter((o) => o.kind.startsWith('ValidatingAdmission')).length, 0);
 });
 
 test('the quota keeps the defaults and lets each user key override', () => {

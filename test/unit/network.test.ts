@@ -86,7 +86,7 @@ function envelope(network: unknown) {
 test('default deny both ways always; DNS over UDP and TCP to kube-dns; no allow lists when empty', () => {
   const policies = envelope({});
   assert.deepEqual(policies.map((p) => p.metadata.name), ['bulkhead-default-deny', 'bulkhead-dns']);
-  assert.deepEqual(policies[0].spec, { podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
+  assert.deepEqual(policies[0].spec, { podSelector: {}, policyTypes: ['Ingress', 'Egress'], ingress: [], egress: [] });
   assert.deepEqual(policies[1].spec.egress, [
     {
       to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],

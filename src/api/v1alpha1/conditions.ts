@@ -43,6 +43,14 @@ export const conditionReasons = {
   noSecrets: 'NoSecrets',
   /** The API server refused a write (the message names the object and the error). */
   applyFailed: 'ApplyFailed',
+  /** After the pass, an object on the cluster still differs from the policy (the message names the field). */
+  drifted: 'Drifted',
+  /** An object the policy no longer wants could not be removed: it may still widen the envelope. */
+  pruneFailed: 'PruneFailed',
+  /** The chart's agent-pods admission policy or its binding is missing or was changed: pods are not checked as the policy says. */
+  admissionPolicyChanged: 'AdmissionPolicyChanged',
+  /** The cluster could not be read to check the envelope. */
+  observeFailed: 'ObserveFailed',
   /** A dependency condition is not yet True (Ready waits for the others). */
   dependencyNotReady: 'DependencyNotReady',
   /** The policy is being deleted. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { containsCidr, formatCidr, isCanonical, masked, parseCidr, parseIp, strictlyContainsCidr } from '../../net/cidr.ts';
-import { unreachableRanges } from '../../net/network-ranges.ts';
+import { ipv4InIpv6Ranges, unreachableRanges } from '../../net/network-ranges.ts';
+import { registryEntryMessage, registryEntryPattern } from '../image-reference.ts';
 import * as f from './formats.ts';
 import { field, type FieldRule } from './rules.ts';
 import { apiVersion, kind, reservedLabelKeys, reservedLabelPrefixes, reservedNamespaces } from './well-known.ts';
@@ -139,10 +140,21 @@ const namespaceSpec = field(
     ).optional(),
     annotations: boundedMap(
       str('An annotation value.', 65536),
-      'Extra annotations for the namespace.',
+      'Extra annotations for the namespace (keys under bulkhead.dev/ are reserved: they carry the admission parameters).',
       64,
       f.qualifiedName,
       qualifiedNameMessage,
+      [
+        {
+          message: 'must not use a key under bulkhead.dev/ (reserved for the admission parameters Bulkhead sets)',
+          cel: "self.all(k, !k.startsWith('bulkhead.dev/'))",
+          reason: 'FieldValueForbidden',
+          test: (m) => {
+            const bad = Object.keys(m).find((k) => k.startsWith('bulkhead.dev/'));
+            return bad !== undefined && { path: [bad], message: `key "${bad}" is reserved` };
+          },
+        },
+      ],
     ).optional(),
     deletionPolicy: field(
       z.enum(['Delete', 'Retain']).default('Delete'),
@@ -245,20 +257,29 @@ function cidrCheck(text: string): string | undefined {
     if (!isCanonical(c)) return `must be in canonical form (no host bits set): ${formatCidr(masked(c))}`;
     const blocked = unreachableRanges.find((r) => containsCidr(r, c));
     if (blocked !== undefined) return `lies inside ${formatCidr(blocked)}, a link-local or metadata range that is never reachable`;
+    const embedded = ipv4InIpv6Ranges.find((r) => containsCidr(r, c));
+    if (embedded !== undefined) return `${ipv4SpellingMessage} (it lies inside ${formatCidr(embedded)})`;
     return undefined;
   } catch (error) {
     return error instanceof Error ? error.message : String(error);
   }
 }
 
+const ipv4SpellingMessage = 'must not spell an IPv4 block as IPv6 (IPv4-mapped ::ffff:a.b.c.d or IPv4-compatible ::a.b.c.d): write the IPv4 CIDR';
+// Kubernetes' CEL library refuses to parse an IPv4-mapped address (isCIDR is false for ::ffff:0:0/96, and the
+// literal itself would fail), so the API server already rejects those through the canonical-CIDR rule; CEL checks
+// the IPv4-compatible range here. The operator's own check covers both.
+const celParsableEmbeddings = ipv4InIpv6Ranges.filter((r) => !formatCidr(r).startsWith('::ffff:'));
+const ipv4InIpv6Cel = `[${celParsableEmbeddings.map((r) => `'${formatCidr(r)}'`).join(', ')}].all(r, !cidr(r).containsCIDR(self))`;
 const unreachableCel = `[${unreachableRanges.map((r) => `'${formatCidr(r)}'`).join(', ')}].all(r, !cidr(r).containsCIDR(self))`;
 
 const cidrString = field(
   z.string().max(49, 'must be at most 49 characters'),
   'An IPv4 or IPv6 CIDR in canonical form, e.g. 0.0.0.0/0, 203.0.113.0/24, ::/0, 2001:db8::/32.',
   [
-    { message: 'must be a valid IPv4 or IPv6 CIDR in canonical form (no host bits set)', cel: 'isCIDR(self) && cidr(self) == cidr(self).masked()', test: (s) => { const m = cidrCheck(s); return m !== undefined && !m.startsWith('lies inside') && { message: m }; } },
+    { message: 'must be a valid IPv4 or IPv6 CIDR in canonical form (no host bits set)', cel: 'isCIDR(self) && cidr(self) == cidr(self).masked()', test: (s) => { const m = cidrCheck(s); return m !== undefined && !m.startsWith('lies inside') && !m.startsWith(ipv4SpellingMessage) && { message: m }; } },
     { message: 'must not lie inside a link-local or metadata range (never reachable)', cel: `!isCIDR(self) || ${unreachableCel}`, test: (s) => { const m = cidrCheck(s); return m !== undefined && m.startsWith('lies inside') && { message: m }; } },
+    { message: ipv4SpellingMessage, cel: `!isCIDR(self) || ${ipv4InIpv6Cel}`, test: (s) => { const m = cidrCheck(s); return m !== undefined && m.startsWith(ipv4SpellingMessage) && { message: m }; } },
   ],
 );
 
@@ -327,6 +348,19 @@ const dnsSpec = field(
               return undefined;
             } catch {
               return {};
+            }
+          },
+        },
+        {
+          message: ipv4SpellingMessage,
+          cel: `self == '' || !isIP(self) || ${celParsableEmbeddings.map((r) => `!cidr('${formatCidr(r)}').containsIP(self)`).join(' && ')}`,
+          test: (s) => {
+            if (s === '' || !s.includes(':')) return undefined;
+            try {
+              const ip = parseIp(s);
+              return ipv4InIpv6Ranges.some((r) => containsCidr(r, { ...ip, prefix: 128 }));
+            } catch {
+              return undefined; // reported by the rule above
             }
           },
         },
@@ -456,8 +490,13 @@ const resourcesSpec = field(
 const imagesSpec = field(
   z.strictObject({
     allowedRegistries: boundedList(
-      z.string().min(1).max(253).meta({ description: 'An image reference prefix, e.g. "ghcr.io/acme/".' }),
-      'Image prefixes agent pods may use, e.g. "ghcr.io/acme/"; empty allows any.',
+      str(
+        'A registry host with an optional path, e.g. "ghcr.io/acme/"; it matches that repository and those below it, on whole segments.',
+        253,
+        registryEntryPattern,
+        registryEntryMessage,
+      ),
+      'Registries (and paths in them) agent images may come from, e.g. "ghcr.io/acme/". Matched on whole host and path segments after normalising the image as the container runtime does ("python" is "docker.io/library/python"); empty allows any.',
       32,
     ).default([]),
     requireDigest: field(z.boolean().default(false), 'Require images pinned by digest (@sha256:...).'),

@@ -36,3 +36,17 @@ export const reservedLabelKeys: readonly string[] = [managedByLabel];
 
 /** The namespace label every namespace carries (since Kubernetes 1.22): NetworkPolicy and admission select on it. */
 export const namespaceNameLabel = 'kubernetes.io/metadata.name';
+
+/**
+ * What the agent-pods admission policy needs, carried by the agent namespace itself (Bulkhead-owned and under tamper
+ * protection), so the chart's static bindings select namespaces by label and the policy reads `namespaceObject`:
+ * the operator needs no write access to admission objects, which no admission policy can protect.
+ */
+export const enforcementLabel = 'bulkhead.dev/enforcement';
+export const admissionAnnotations = {
+  runtimeClass: 'bulkhead.dev/runtime-class',
+  serviceAccount: 'bulkhead.dev/service-account',
+  automountToken: 'bulkhead.dev/automount-token',
+  allowedRegistries: 'bulkhead.dev/allowed-registries',
+  requireDigest: 'bulkhead.dev/require-digest',
+} as const;

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { clusterManifests } from '../../../src/cluster/manifests.ts';
 import { operatorClusterRoleRules } from '../../../src/cluster/operator-rbac.ts';
 import { defaultOperatorConfig } from '../../../src/config.ts';
-import { apiGroupOf, resourceTable } from '../../../src/kube/resource-table.ts';
+import { apiGroupOf, resourceTable } from '../../../src/envelope/resource-table.ts';
 
 const rules = operatorClusterRoleRules({ ...defaultOperatorConfig, name: 'bulkhead-operator' });
 

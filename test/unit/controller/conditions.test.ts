@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { computeConditions, summarise, transitions, type Observations } from '../../../src/controller/conditions.ts';
+import { computeConditions, meaningfulTransitions, summarise, transitions, type Observations } from '../../../src/controller/conditions.ts';
 
 const allTrue: Observations = {
   NamespaceReady: { status: 'True', reason: 'Reconciled', message: 'ok' },
@@ -75,5 +75,13 @@ describe('condition computation', () => {
       ['Ready', 'NetworkIsolated'],
     );
     assert.equal(transitions([], first).length, 6);
+  });
+
+  test('an Event only for Ready and for an aspect turning False: one for a new policy', () => {
+    const first = computeConditions([], allTrue, 1, t0);
+    assert.deepEqual(meaningfulTransitions([], first).map((c) => c.type), ['Ready']);
+    const broken = computeConditions(first, { ...allTrue, NetworkIsolated: { status: 'False', reason: 'Drifted', message: 'x' } }, 2, t1);
+    assert.deepEqual(meaningfulTransitions(first, broken).map((c) => c.type), ['Ready', 'NetworkIsolated']);
+    assert.deepEqual(meaningfulTransitions(broken, computeConditions(broken, allTrue, 3, t1)).map((c) => c.type), ['Ready']);
   });
 });

@@ -21,9 +21,22 @@ export interface ResourceKind {
    * apply needs patch (and create for a new object); pruning needs delete; the informers need list and watch.
    */
   readonly operatorVerbs: readonly string[];
+  /**
+   * The fields Bulkhead owns outright, by top-level path: compared for equality with the desired object, so anything
+   * another writer added there (an `ingress: [{}]`, a narrowed podSelector, an extra rule) is drift, and repaired.
+   */
+  readonly ownedFields: readonly string[];
+  /**
+   * Every label is Bulkhead's (the Namespace: an extra label could make it match another team's NetworkPolicy or
+   * admission selector), except the ones the API server sets itself.
+   */
+  readonly exactLabels?: boolean;
+  /** Annotation keys under this prefix are Bulkhead's alone (the Namespace's admission parameters). */
+  readonly ownedAnnotationPrefix?: string;
 }
 
-const applyAndPrune = ['get', 'list', 'watch', 'create', 'patch', 'delete'] as const;
+/** Server-side apply needs create and patch; repairing what apply cannot remove needs update; pruning needs delete. */
+const applyAndPrune = ['get', 'list', 'watch', 'create', 'patch', 'update', 'delete'] as const;
 
 export const resourceTable = [
   // The namespace first: everything else but the cluster-scoped objects lives in it.
@@ -34,24 +47,44 @@ export const resourceTable = [
     plural: 'namespaces',
     namespaced: false,
     applyRank: 10,
-    operatorVerbs: ['get', 'list', 'watch', 'create', 'patch'],
+    operatorVerbs: ['get', 'list', 'watch', 'create', 'patch', 'update'],
+    ownedFields: [],
+    exactLabels: true,
+    ownedAnnotationPrefix: 'bulkhead.dev/',
   },
   // Lock the namespace down before anything in it could run: deny all traffic, then admission rules.
-  { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', plural: 'networkpolicies', namespaced: true, applyRank: 20, operatorVerbs: applyAndPrune },
-  { apiVersion: 'node.k8s.io/v1', kind: 'RuntimeClass', plural: 'runtimeclasses', namespaced: false, applyRank: 30, operatorVerbs: applyAndPrune },
+  { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', plural: 'networkpolicies', namespaced: true, applyRank: 20, operatorVerbs: applyAndPrune, ownedFields: ['spec'] },
   {
-    apiVersion: 'admissionregistration.k8s.io/v1',
-    kind: 'ValidatingAdmissionPolicyBinding',
-    plural: 'validatingadmissionpolicybindings',
+    apiVersion: 'node.k8s.io/v1',
+    kind: 'RuntimeClass',
+    plural: 'runtimeclasses',
     namespaced: false,
-    applyRank: 40,
+    applyRank: 30,
     operatorVerbs: applyAndPrune,
+    ownedFields: ['handler', 'scheduling', 'overhead'],
   },
-  { apiVersion: 'v1', kind: 'ResourceQuota', plural: 'resourcequotas', namespaced: true, applyRank: 50, operatorVerbs: applyAndPrune },
-  { apiVersion: 'v1', kind: 'LimitRange', plural: 'limitranges', namespaced: true, applyRank: 50, operatorVerbs: applyAndPrune },
-  { apiVersion: 'v1', kind: 'ServiceAccount', plural: 'serviceaccounts', namespaced: true, applyRank: 60, operatorVerbs: applyAndPrune },
-  { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', plural: 'roles', namespaced: true, applyRank: 70, operatorVerbs: applyAndPrune },
-  { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', plural: 'rolebindings', namespaced: true, applyRank: 80, operatorVerbs: applyAndPrune },
+  { apiVersion: 'v1', kind: 'ResourceQuota', plural: 'resourcequotas', namespaced: true, applyRank: 50, operatorVerbs: applyAndPrune, ownedFields: ['spec'] },
+  { apiVersion: 'v1', kind: 'LimitRange', plural: 'limitranges', namespaced: true, applyRank: 50, operatorVerbs: applyAndPrune, ownedFields: ['spec'] },
+  {
+    apiVersion: 'v1',
+    kind: 'ServiceAccount',
+    plural: 'serviceaccounts',
+    namespaced: true,
+    applyRank: 60,
+    operatorVerbs: applyAndPrune,
+    // imagePullSecrets would let agent pods pull with credentials the policy never named.
+    ownedFields: ['automountServiceAccountToken', 'imagePullSecrets'],
+  },
+  { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', plural: 'roles', namespaced: true, applyRank: 70, operatorVerbs: applyAndPrune, ownedFields: ['rules'] },
+  {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'RoleBinding',
+    plural: 'rolebindings',
+    namespaced: true,
+    applyRank: 80,
+    operatorVerbs: applyAndPrune,
+    ownedFields: ['roleRef', 'subjects'],
+  },
   {
     apiVersion: 'flowcontrol.apiserver.k8s.io/v1',
     kind: 'FlowSchema',
@@ -59,6 +92,7 @@ export const resourceTable = [
     namespaced: false,
     applyRank: 90,
     operatorVerbs: applyAndPrune,
+    ownedFields: ['spec'],
   },
   {
     apiVersion: 'bitnami.com/v1alpha1',
@@ -68,10 +102,31 @@ export const resourceTable = [
     applyRank: 100,
     optional: true,
     operatorVerbs: applyAndPrune,
+    ownedFields: ['spec'],
   },
 ] as const satisfies readonly ResourceKind[];
 
 export type ManagedKind = (typeof resourceTable)[number]['kind'];
+
+/**
+ * Objects the chart installs that Bulkhead's status depends on: the agent-pods admission policy and its static
+ * bindings. The operator only reads them (informers labelled app.kubernetes.io/name=bulkhead) and reports
+ * SandboxEnforced=False when they are missing or changed; it never writes them.
+ */
+export const verifiedKinds = [
+  {
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'ValidatingAdmissionPolicy',
+    plural: 'validatingadmissionpolicies',
+    operatorVerbs: ['get', 'list', 'watch'],
+  },
+  {
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'ValidatingAdmissionPolicyBinding',
+    plural: 'validatingadmissionpolicybindings',
+    operatorVerbs: ['get', 'list', 'watch'],
+  },
+] as const;
 
 /**
  * The RoleBinding that grants the operator the permission ceiling inside an agent namespace. It must exist before

@@ -1,0 +1,136 @@
+/**
+ * The operator's caches: one informer for AgentPolicies, one per served kind of the resource table (filtered by
+ * Bulkhead's managed-by label, feeding the owner index), and one per kind it only verifies (the chart's admission
+ * policy and bindings). Each event is turned into queue keys by the handlers the caller gives.
+ *
+ * Hand-written rather than client-node's makeInformer, which stops for good on any error but 410 (see informer.ts).
+ */
+import type { KubeConfig, KubernetesObject, KubernetesObjectApi } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { apiVersion as policyApiVersion, kind as policyKind, managedByLabel, managedByValue, plural } from '../api/v1alpha1/well-known.ts';
+import { resourceTable, verifiedKinds, type ResourceKind } from '../envelope/resource-table.ts';
+import { kindKey, type ReaderSources } from '../kube/cluster-reader.ts';
+import { isNotFound } from '../kube/errors.ts';
+import { Informer } from '../kube/informer.ts';
+import { kubeListWatch } from '../kube/list-watch.ts';
+import { OwnerIndex } from '../kube/owner-index.ts';
+import type { KubeObject } from './ports.ts';
+
+export interface InformerHandlers {
+  /** An AgentPolicy was added, changed or deleted. */
+  readonly policyChanged: (policy: KubernetesObject) => void;
+  /** An owned object changed: enqueue the policies that own it (old and new owners). */
+  readonly ownedChanged: (object: KubeObject) => void;
+  /** A verified object changed: every policy's SandboxEnforced may change. */
+  readonly verifiedChanged: () => void;
+}
+
+/** The chart labels what it installs with this; the verified informers select on it. */
+const installSelector = 'app.kubernetes.io/name=bulkhead';
+
+export class EnvelopeInformers {
+  readonly policies: Informer;
+  readonly #owned = new Map<string, Informer>();
+  readonly #installed = new Map<string, Informer>();
+  readonly #ownerIndex = new OwnerIndex();
+  readonly #clients: { kubeConfig: KubeConfig; objects: KubernetesObjectApi };
+  readonly #handlers: InformerHandlers;
+  readonly #log: Logger;
+  #started = false;
+
+  constructor(clients: { kubeConfig: KubeConfig; objects: KubernetesObjectApi }, handlers: InformerHandlers, log: Logger) {
+    this.#clients = clients;
+    this.#handlers = handlers;
+    this.#log = log;
+    this.policies = this.#informer({ apiVersion: policyApiVersion, kind: policyKind, plural }, undefined);
+    const changed = (p: KubernetesObject): void => handlers.policyChanged(p);
+    this.policies.on({ add: changed, update: changed, delete: changed });
+    for (const kind of verifiedKinds) {
+      const informer = this.#informer(kind, installSelector);
+      informer.on({ add: handlers.verifiedChanged, update: handlers.verifiedChanged, delete: handlers.verifiedChanged });
+      this.#installed.set(kindKey(kind.apiVersion, kind.kind), informer);
+    }
+  }
+
+  /** The caches the ClusterReader reads. */
+  sources(api: Pick<ReaderSources, 'objects' | 'rbac'>): ReaderSources {
+    return { ...api, policies: this.policies, owned: this.#owned, ownerIndex: this.#ownerIndex, installed: this.#installed };
+  }
+
+  /** The kinds being watched, for logs. */
+  watchedKinds(): string[] {
+    return [...this.#owned.keys()];
+  }
+
+  /** Starts every informer and resolves once all have listed. */
+  async start(): Promise<void> {
+    for (const kind of resourceTable) await this.watchKind(kind);
+    this.policies.start();
+    for (const informer of this.#installed.values()) informer.start();
+    await Promise.all(this.#all().map((i) => i.waitForSync()));
+    this.#started = true;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.#all().map((i) => i.stop()));
+  }
+
+  /** Starts the informer of one owned kind, if the API server serves it (SealedSecret needs its CRD). */
+  async watchKind(kind: ResourceKind): Promise<void> {
+    const key = kindKey(kind.apiVersion, kind.kind);
+    if (this.#owned.has(key)) return;
+    if (kind.optional === true && !(await this.#serves(kind))) {
+      this.#log.info({ kind: kind.kind }, 'kind not served by the API server; will check again at resync');
+      return;
+    }
+    const informer = this.#informer(kind, `${managedByLabel}=${managedByValue}`);
+    const index = this.#ownerIndex;
+    const changed = this.#handlers.ownedChanged;
+    informer.on({
+      add: (o) => {
+        index.upsert(o);
+        changed(o as KubeObject);
+      },
+      update: (o, previous) => {
+        index.upsert(o, previous);
+        changed(o as KubeObject);
+        changed(previous as KubeObject);
+      },
+      delete: (o) => {
+        index.remove(o);
+        changed(o as KubeObject);
+      },
+    });
+    this.#owned.set(key, informer);
+    informer.start();
+    if (this.#started) await informer.waitForSync();
+  }
+
+  #all(): Informer[] {
+    return [this.policies, ...this.#owned.values(), ...this.#installed.values()];
+  }
+
+  #informer(kind: Pick<ResourceKind, 'apiVersion' | 'kind' | 'plural'>, labelSelector: string | undefined): Informer {
+    return new Informer({
+      name: kind.kind,
+      source: kubeListWatch<KubernetesObject>(this.#clients, {
+        apiVersion: kind.apiVersion,
+        kind: kind.kind,
+        plural: kind.plural,
+        ...(labelSelector === undefined ? {} : { labelSelector }),
+      }),
+      onError: (error, restartInMs) => this.#log.warn({ kind: kind.kind, err: error, restartInMs }, 'informer restarting'),
+    });
+  }
+
+  async #serves(kind: ResourceKind): Promise<boolean> {
+    try {
+      await this.#clients.objects.list(kind.apiVersion, kind.kind, undefined, undefined, undefined, undefined, undefined, undefined, 1);
+      return true;
+    } catch (error) {
+      // client-node answers an unknown kind with a discovery error (no HTTP status) or a 404.
+      if (isNotFound(error) || (error instanceof Error && /Unrecognized API version and kind|not found/i.test(error.message))) return false;
+      throw error;
+    }
+  }
+}

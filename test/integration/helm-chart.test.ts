@@ -215,6 +215,10 @@ describe('the Helm chart on a cluster', () => {
       { verb: 'impersonate', resource: 'users', name: 'admin' },
       { verb: 'list', resource: 'secrets' },
       { verb: 'delete', resource: 'namespaces', name: 'kube-system' },
+      // Admission objects cannot be tamper-protected, so the operator may only read them.
+      { verb: 'patch', group: 'admissionregistration.k8s.io', resource: 'validatingadmissionpolicybindings', name: 'bulkhead-agent-pods-enforce' },
+      { verb: 'create', group: 'admissionregistration.k8s.io', resource: 'validatingadmissionpolicybindings' },
+      { verb: 'update', group: 'admissionregistration.k8s.io', resource: 'validatingadmissionpolicies', name: 'bulkhead-agent-pods' },
     ]) {
       assert.equal(await may(denied), false, JSON.stringify(denied));
     }

@@ -26,6 +26,8 @@ Flags:
                                kubectl create token bulkhead -n bulkhead-system --duration=24h > bulkhead.token
       --concurrency N          policies reconciled at once (default 4)
       --resync DURATION        reconcile every policy this often even without events (default 10m)
+      --discovery-interval D   how often to check whether optional kinds (SealedSecret, once the Sealed Secrets
+                               CRD is installed or removed) are served (default 5s)
       --health-port PORT       /healthz, /readyz and /metrics (default 8081; 0 picks a free port)
       --leader-elect=false     run without leader election (only with a single replica)
       --lease-name NAME        the coordination.k8s.io Lease (default bulkhead-controller)
@@ -56,6 +58,13 @@ function positiveInteger(flag: string, text: string | undefined, fallback: numbe
   return value;
 }
 
+/** Discovery is one small request per poll; below a second it would only add load. */
+function discoveryInterval(text: string | undefined): number {
+  const ms = parseDuration('discovery-interval', text ?? '5s');
+  if (ms < 1_000) throw new UsageError(`--discovery-interval must be at least 1s, not "${text}"`);
+  return ms;
+}
+
 export const controllerCommand: Command = {
   name: 'controller',
   summary: 'run the operator against the current cluster',
@@ -67,6 +76,7 @@ export const controllerCommand: Command = {
       'token-file': { type: 'string' },
       concurrency: { type: 'string' },
       resync: { type: 'string' },
+      'discovery-interval': { type: 'string' },
       'health-port': { type: 'string' },
       'leader-elect': { type: 'string' },
       'lease-name': { type: 'string' },
@@ -93,6 +103,7 @@ export const controllerCommand: Command = {
       metrics: new Metrics(),
       concurrency: positiveInteger('concurrency', values.concurrency, 4),
       resyncMs: values.resync === undefined ? 600_000 : parseDuration('resync', values.resync),
+      kindDiscoveryMs: discoveryInterval(values['discovery-interval']),
       healthPort: positiveInteger('health-port', values['health-port'], 8081, 0),
       ...(leaderElect === 'false'
         ? {}

@@ -10,7 +10,6 @@ import type { Logger } from 'pino';
 import { apiVersion as policyApiVersion, kind as policyKind, managedByLabel, managedByValue, plural } from '../api/v1alpha1/well-known.ts';
 import { resourceTable, verifiedKinds, type ResourceKind } from '../envelope/resource-table.ts';
 import { kindKey, type ReaderSources } from '../kube/cluster-reader.ts';
-import { isNotFound } from '../kube/errors.ts';
 import { Informer } from '../kube/informer.ts';
 import { kubeListWatch } from '../kube/list-watch.ts';
 import { OwnerIndex } from '../kube/owner-index.ts';
@@ -36,7 +35,6 @@ export class EnvelopeInformers {
   readonly #clients: { kubeConfig: KubeConfig; objects: KubernetesObjectApi };
   readonly #handlers: InformerHandlers;
   readonly #log: Logger;
-  #started = false;
 
   constructor(clients: { kubeConfig: KubeConfig; objects: KubernetesObjectApi }, handlers: InformerHandlers, log: Logger) {
     this.#clients = clients;
@@ -62,27 +60,23 @@ export class EnvelopeInformers {
     return [...this.#owned.keys()];
   }
 
-  /** Starts every informer and resolves once all have listed. */
+  /** Starts every informer and resolves once all have listed; optional kinds are watched once discovery finds them. */
   async start(): Promise<void> {
-    for (const kind of resourceTable) await this.watchKind(kind);
+    for (const kind of resourceTable as readonly ResourceKind[]) if (kind.optional !== true) this.watchKind(kind);
     this.policies.start();
     for (const informer of this.#installed.values()) informer.start();
     await Promise.all(this.#all().map((i) => i.waitForSync()));
-    this.#started = true;
   }
 
   async stop(): Promise<void> {
     await Promise.all(this.#all().map((i) => i.stop()));
   }
 
-  /** Starts the informer of one owned kind, if the API server serves it (SealedSecret needs its CRD). */
-  async watchKind(kind: ResourceKind): Promise<void> {
+  /** Starts the informer of one owned kind (an optional one once kind-discovery.ts finds it served). */
+  watchKind(kind: ResourceKind): Informer {
     const key = kindKey(kind.apiVersion, kind.kind);
-    if (this.#owned.has(key)) return;
-    if (kind.optional === true && !(await this.#serves(kind))) {
-      this.#log.info({ kind: kind.kind }, 'kind not served by the API server; will check again at resync');
-      return;
-    }
+    const watching = this.#owned.get(key);
+    if (watching !== undefined) return watching;
     const informer = this.#informer(kind, `${managedByLabel}=${managedByValue}`);
     const index = this.#ownerIndex;
     const changed = this.#handlers.ownedChanged;
@@ -103,7 +97,17 @@ export class EnvelopeInformers {
     });
     this.#owned.set(key, informer);
     informer.start();
-    if (this.#started) await informer.waitForSync();
+    return informer;
+  }
+
+  /** Stops watching a kind the API server no longer serves, and forgets its objects. */
+  async unwatchKind(kind: ResourceKind): Promise<void> {
+    const key = kindKey(kind.apiVersion, kind.kind);
+    const informer = this.#owned.get(key);
+    if (informer === undefined) return;
+    this.#owned.delete(key);
+    await informer.stop();
+    for (const object of informer.list()) this.#ownerIndex.remove(object);
   }
 
   #all(): Informer[] {
@@ -121,16 +125,5 @@ export class EnvelopeInformers {
       }),
       onError: (error, restartInMs) => this.#log.warn({ kind: kind.kind, err: error, restartInMs }, 'informer restarting'),
     });
-  }
-
-  async #serves(kind: ResourceKind): Promise<boolean> {
-    try {
-      await this.#clients.objects.list(kind.apiVersion, kind.kind, undefined, undefined, undefined, undefined, undefined, undefined, 1);
-      return true;
-    } catch (error) {
-      // client-node answers an unknown kind with a discovery error (no HTTP status) or a 404.
-      if (isNotFound(error) || (error instanceof Error && /Unrecognized API version and kind|not found/i.test(error.message))) return false;
-      throw error;
-    }
   }
 }

@@ -10,10 +10,12 @@ import { makeKubeClients, type KubeClients } from '../kube/client.ts';
 import { clusterReader } from '../kube/cluster-reader.ts';
 import { clusterWriter } from '../kube/cluster-writer.ts';
 import { kubeLeaseStore } from '../kube/lease-store.ts';
-import { resourceTable } from '../envelope/resource-table.ts';
+import { discoveryServedKinds } from '../kube/served-kinds.ts';
+import { resourceTable, type ResourceKind } from '../envelope/resource-table.ts';
 import type { Metrics } from '../observability/controller-metrics.ts';
 import { startHealthServer, type HealthServer } from '../observability/health-server.ts';
 import { owningPolicies } from './enqueue.ts';
+import { KindDiscovery } from './kind-discovery.ts';
 import { LeaderElector } from './leader-election.ts';
 import { EnvelopeInformers } from './informers.ts';
 import { PolicyGauge } from './policy-gauge.ts';
@@ -39,6 +41,8 @@ export interface ManagerOptions {
   readonly concurrency?: number;
   /** Every policy is reconciled again this often, events or not (default 10 minutes). */
   readonly resyncMs?: number;
+  /** How often discovery is asked whether optional kinds (SealedSecret) are served (default 5 s). */
+  readonly kindDiscoveryMs?: number;
   /** Port of /healthz, /readyz, /metrics; 0 picks one; undefined serves nothing. */
   readonly healthPort?: number;
   /** Undefined runs without leader election (a single replica, or tests). */
@@ -66,6 +70,7 @@ class Controllers {
   readonly #clients: KubeClients;
   readonly #informers: EnvelopeInformers;
   readonly #gauge: PolicyGauge;
+  readonly #discovery: KindDiscovery<ResourceKind>;
   #workers: WorkerPool | undefined;
   #resync: NodeJS.Timeout | undefined;
   #synced = false;
@@ -93,6 +98,14 @@ class Controllers {
       options.log,
     );
     this.#gauge = new PolicyGauge(() => this.#informers.policies.list(), (counts) => options.metrics.setPolicyCounts(counts));
+    this.#discovery = new KindDiscovery<ResourceKind>({
+      kinds: (resourceTable as readonly ResourceKind[]).filter((k) => k.optional === true),
+      port: discoveryServedKinds(clients),
+      ...(options.kindDiscoveryMs === undefined ? {} : { intervalMs: options.kindDiscoveryMs }),
+      onServed: (kind) => this.#kindServed(kind),
+      onUnserved: (kind) => this.#kindUnserved(kind),
+      onError: (err) => options.log.warn({ err }, 'discovery of optional kinds failed; retrying'),
+    });
   }
 
   get synced(): boolean {
@@ -101,6 +114,7 @@ class Controllers {
 
   async start(): Promise<void> {
     const log = this.#options.log;
+    await this.#discovery.start(); // optional kinds served now get their informers before the caches sync
     await this.#informers.start();
     this.#synced = true;
     log.info({ kinds: this.#informers.watchedKinds() }, 'caches synced');
@@ -124,12 +138,13 @@ class Controllers {
       // The reconciler logs its own joined error with the policy's logger; this only counts.
       observer: metrics.reconcileObserver(queueName, () => undefined),
     });
-    this.#resync = setInterval(() => void this.#resyncAll(), this.#options.resyncMs ?? 600_000);
+    this.#resync = setInterval(() => this.#resyncAll(), this.#options.resyncMs ?? 600_000);
     this.#resync.unref();
     this.#gauge.count();
   }
 
   async stop(): Promise<void> {
+    await this.#discovery.stop();
     clearInterval(this.#resync);
     this.#gauge.stop();
     await this.queue.shutDownWithDrain();
@@ -141,12 +156,24 @@ class Controllers {
     for (const policy of this.#informers.policies.list()) this.queue.add(policy.metadata?.name ?? '');
   }
 
-  async #resyncAll(): Promise<void> {
-    try {
-      for (const kind of resourceTable) await this.#informers.watchKind(kind);
-    } catch (error) {
-      this.#options.log.warn({ err: error }, 'discovery of optional kinds failed; retrying at the next resync');
-    }
+  /** An optional kind became served (its CRD was installed): watch it, then let every policy apply its objects. */
+  async #kindServed(kind: ResourceKind): Promise<void> {
+    const informer = this.#informers.watchKind(kind);
+    this.#options.log.info({ kind: kind.kind }, 'kind served by the API server; watching it');
+    // Not awaited: a stop must not wait for a list that may never succeed. Before the first sync, start() waits.
+    void informer.waitForSync().then(() => {
+      if (this.#synced) this.#enqueueAll();
+    });
+  }
+
+  /** An optional kind is gone (its CRD was removed): forget its cache, so policies report it unavailable. */
+  async #kindUnserved(kind: ResourceKind): Promise<void> {
+    await this.#informers.unwatchKind(kind);
+    this.#options.log.info({ kind: kind.kind }, 'kind no longer served by the API server; stopped watching it');
+    if (this.#synced) this.#enqueueAll();
+  }
+
+  #resyncAll(): void {
     this.#enqueueAll();
     this.#gauge.count();
   }

@@ -14,6 +14,7 @@ import type { EnvelopeApplied, ObjectOutcome } from './apply-envelope.ts';
 import { aspectOf, describeObject, type Aspect } from './aspects.ts';
 import type { Observations, Observed } from './conditions.ts';
 import { observeAdmission } from './observe-admission.ts';
+import { observeSecrets } from './observe-secrets.ts';
 import { fieldManagerFor } from './apply-envelope.ts';
 import type { ClusterReader, KubeObject } from './ports.ts';
 import { pruneCandidates, type EnvelopePruned } from './prune.ts';
@@ -154,38 +155,4 @@ async function observeSandbox(policy: AgentPolicy, config: OperatorConfig, reade
     };
   }
   return undefined;
-}
-
-interface SyncedCondition {
-  readonly type?: string;
-  readonly status?: string;
-  readonly message?: string;
-}
-
-function observeSecrets(policy: AgentPolicy, applied: EnvelopeApplied, reader: ClusterReader): Observed {
-  const secrets = policy.spec.secrets;
-  if (secrets.length === 0) return { status: 'True', reason: conditionReasons.noSecrets, message: 'the policy has no secrets' };
-  if (applied.outcomes.some((o) => o.result === 'unserved' && o.object.kind === 'SealedSecret')) {
-    return {
-      status: 'False',
-      reason: conditionReasons.sealedSecretsUnavailable,
-      message: 'the SealedSecret kind (bitnami.com/v1alpha1) is not served: install the Sealed Secrets controller',
-    };
-  }
-  const namespace = agentNamespaceName(policy);
-  const pending: string[] = [];
-  for (const secret of secrets) {
-    const sealed = reader.cached({ apiVersion: 'bitnami.com/v1alpha1', kind: 'SealedSecret', namespace, name: secret.name });
-    const conditions = ((sealed?.['status'] as { conditions?: SyncedCondition[] } | undefined)?.conditions ?? []);
-    const synced = conditions.find((c) => c.type === 'Synced');
-    // The controller's message says why unsealing failed (wrong key, wrong scope); it never contains the value.
-    if (synced?.status === 'False') {
-      return { status: 'False', reason: conditionReasons.unsealFailed, message: `${secret.name}: ${synced.message ?? 'not synced'}` };
-    }
-    if (synced?.status !== 'True') pending.push(secret.name);
-  }
-  if (pending.length > 0) {
-    return { status: 'Unknown', reason: conditionReasons.progressing, message: `waiting for the Sealed Secrets controller to unseal ${pending.join(', ')}` };
-  }
-  return { status: 'True', reason: conditionReasons.reconciled, message: `${secrets.length} secrets unsealed in ${namespace}` };
 }

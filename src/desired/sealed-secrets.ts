@@ -1,16 +1,8 @@
+import type { ISealedSecret } from '@kubernetes-models/sealed-secrets/bitnami.com/v1alpha1/SealedSecret';
 import { ownedMeta, type DesiredContext } from './context.ts';
-import type { IIoK8sApimachineryPkgApisMetaV1ObjectMeta as ObjectMeta } from '@kubernetes-models/apimachinery/apis/meta/v1/ObjectMeta';
 
-/** bitnami.com/v1alpha1 SealedSecret, the subset Bulkhead writes (kubernetes-models has no type for it). */
-export interface SealedSecret {
-  readonly apiVersion: 'bitnami.com/v1alpha1';
-  readonly kind: 'SealedSecret';
-  readonly metadata: ObjectMeta;
-  readonly spec: {
-    readonly encryptedData: Record<string, string>;
-    readonly template: { readonly type: string; readonly metadata: { readonly name: string; readonly namespace: string } };
-  };
-}
+/** bitnami.com/v1alpha1 SealedSecret as Bulkhead writes it: metadata, encryptedData and the Secret template. */
+export type SealedSecret = ISealedSecret & { readonly metadata: NonNullable<ISealedSecret['metadata']> };
 
 /**
  * One SealedSecret per secret, strict scope (no scope annotation: the ciphertext only opens as <namespace>/<name>).

@@ -6,7 +6,7 @@ import * as k8s from '@kubernetes/client-node';
 import { defaultOperatorConfig } from '../../src/config.ts';
 import { startManager, type LeaderElectionSettings, type RunningManager } from '../../src/controller/manager.ts';
 import { Metrics } from '../../src/observability/controller-metrics.ts';
-import { createLogger } from '../../src/observability/logger.ts';
+import { createLogger, type Logger } from '../../src/observability/logger.ts';
 import { usePlainJson } from '../../src/kube/raw-serialization.ts';
 import { eventually } from './cluster.ts';
 import { installBulkhead, operatorKubeConfig, type InstallOptions } from './install.ts';
@@ -20,6 +20,9 @@ export interface TestOperator extends RunningManager {
 export interface StartOperatorOptions extends InstallOptions {
   readonly leaderElection?: LeaderElectionSettings;
   readonly resyncMs?: number;
+  readonly kindDiscoveryMs?: number;
+  /** Where the operator logs (default: silent, or BULKHEAD_TEST_LOG's level on stdout); tests that read logs pass one. */
+  readonly log?: Logger;
 }
 
 /** Installs Bulkhead's cluster pieces and starts an operator; BULKHEAD_TEST_LOG=debug shows its logs. */
@@ -29,11 +32,12 @@ export async function startTestOperator(admin: k8s.KubeConfig, options: StartOpe
   const manager = await startManager({
     kubeConfig: await operatorKubeConfig(admin),
     config: defaultOperatorConfig,
-    log: createLogger({ level: process.env['BULKHEAD_TEST_LOG'] ?? 'silent' }),
+    log: options.log ?? createLogger({ level: process.env['BULKHEAD_TEST_LOG'] ?? 'silent' }),
     metrics,
     healthPort: 0,
     concurrency: 2,
     ...(options.resyncMs === undefined ? {} : { resyncMs: options.resyncMs }),
+    ...(options.kindDiscoveryMs === undefined ? {} : { kindDiscoveryMs: options.kindDiscoveryMs }),
     ...(options.leaderElection === undefined ? {} : { leaderElection: options.leaderElection }),
   });
   const reconciles = (): number =>

@@ -39,7 +39,8 @@ function requireBinaries(bins: ControlPlaneBinaries): void {
   }
 }
 
-function startReaper(workDir: string): void {
+/** A detached watchdog that kills what `workDir`'s pid file lists, and removes it, once this process is gone. */
+export function startReaper(workDir: string): void {
   const reaper = fileURLToPath(new URL('./reaper.ts', import.meta.url));
   const child = spawn(process.execPath, [reaper, String(process.pid), workDir], { detached: true, stdio: 'ignore' });
   child.unref();

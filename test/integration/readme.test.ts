@@ -37,8 +37,6 @@ const readmeCommands = [...readme.matchAll(/^( *)```sh\n([\s\S]*?)^\1```$/gm)].f
 const notRun: Record<string, string> = {
   'npm ci && npm run demo': 'test/integration/demo.test.ts runs `npm run demo`; npm ci here would replace node_modules under the running tests',
   'npm ci && npm test': 'this suite is `npm test`, and .ci/run runs exactly this line',
-  'printf %s "$OPENAI_API_KEY" | npm run bulkhead -- seal -f my-agent.yaml --secret openai-api-key --from-file OPENAI_API_KEY=- --in-place':
-    'needs a Sealed Secrets controller certificate and a real key; `bulkhead seal` has its own integration tests',
 };
 
 /** Every README command the scenarios below run, checked against the README before they run. */
@@ -116,6 +114,23 @@ describe('the README', () => {
     await s.sh('mkdir -p rendered && npm run --silent bulkhead -- render -f manifests/samples/ > rendered/envelopes.yaml');
     const rendered = parseAllDocuments(readFileSync(join(clone, 'rendered/envelopes.yaml'), 'utf8')).map((d) => d.toJS() as { kind: string });
     assert.ok(rendered.filter((o) => o.kind === 'Namespace').length >= 7, 'one namespace per sample policy');
+  });
+
+  test('sealing a secret into a policy file, offline with the controller\'s certificate', async () => {
+    // What `kubeseal --fetch-cert` saves: the controller's self-signed RSA certificate (here a fresh one).
+    await runOk('openssl', ['req', '-x509', '-newkey', 'rsa:4096', '-nodes', '-keyout', join(work, 'sealing.key'), '-out', join(clone, 'sealing.pem'), '-days', '30', '-subj', '/O=sealed-secret']);
+    const s = shell(clone);
+    const secret = 'sk-readme-test-value';
+    await s.sh('cp manifests/samples/typical.yaml my-agent.yaml');
+    const sealed = await run('bash', ['-c', readmeCommand('printf %s "$OPENAI_API_KEY" | npm run --silent bulkhead -- seal -f my-agent.yaml --secret openai-api-key --from-file OPENAI_API_KEY=- --cert sealing.pem --in-place')], {
+      cwd: clone,
+      env: { ...s.env, OPENAI_API_KEY: secret },
+    });
+    assert.equal(sealed.code, 0, sealed.stderr);
+    const policy = readFileSync(join(clone, 'my-agent.yaml'), 'utf8');
+    assert.match(policy, /- name: openai-api-key\n\s+type: Opaque\n\s+encryptedData:\n\s+OPENAI_API_KEY: Ag[A-Za-z0-9+/=]{100,}/);
+    assert.ok(!policy.includes(secret) && !sealed.stdout.includes(secret) && !sealed.stderr.includes(secret), 'no plaintext anywhere');
+    assert.match((await runOk('npm', ['run', 'bulkhead', '--', 'validate', '-f', 'my-agent.yaml'], { cwd: clone })).stdout, /1 policy valid/);
   });
 
   test('the example policy is valid and renders', async () => {

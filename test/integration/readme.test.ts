@@ -159,17 +159,23 @@ describe('the README', () => {
       operator = await startChartOperator({ kubeconfigPath: controlPlane?.kubeconfigPath ?? '', namespace: 'bulkhead-system', workDir: work });
     };
 
+    /** On a fresh cluster: the README's install command, the installed operator running, the sample policy Ready. */
+    const installAndApply = async (install: string): Promise<Shell> => {
+      const s = await freshCluster();
+      await s.sh(install);
+      await runInstalledOperator();
+      await s.sh('kubectl apply -f manifests/samples/typical.yaml');
+      await untilReady(s, 'research-assistant');
+      return s;
+    };
+
     after(async () => {
       await operator?.stop();
       await controlPlane?.stop();
     });
 
     test('install with Helm, apply a policy, upgrade, uninstall', async () => {
-      const s = await freshCluster();
-      await s.sh('helm install bulkhead charts/bulkhead --namespace bulkhead-system --create-namespace');
-      await runInstalledOperator();
-      await s.sh('kubectl apply -f manifests/samples/typical.yaml');
-      await untilReady(s, 'research-assistant');
+      const s = await installAndApply('helm install bulkhead charts/bulkhead --namespace bulkhead-system --create-namespace');
       await s.sh('helm upgrade bulkhead charts/bulkhead --namespace bulkhead-system --set logLevel=debug');
       await s.sh('kubectl delete agentpolicies --all --wait');
       await operator?.stop();
@@ -182,11 +188,9 @@ describe('the README', () => {
     });
 
     test('install with kubectl', async () => {
-      const s = await freshCluster();
-      await s.sh('kubectl apply --server-side -f manifests/install.yaml');
-      await runInstalledOperator();
-      await s.sh('kubectl apply -f manifests/samples/typical.yaml');
-      await untilReady(s, 'research-assistant');
+      const s = await installAndApply('kubectl apply --server-side -f manifests/install.yaml');
+      const deployment = await runOk('kubectl', ['get', 'deployment', 'bulkhead', '--namespace', 'bulkhead-system', '-o', 'name'], { env: s.env });
+      assert.equal(deployment.stdout.trim(), 'deployment.apps/bulkhead');
     });
 
     test('run the operator from a clone, as its ServiceAccount', async () => {

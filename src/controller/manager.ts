@@ -69,6 +69,8 @@ export interface RunningManager {
 }
 
 const queueName = 'agentpolicy';
+/** How long a graceful stop lets in-flight reconciles finish before their requests are aborted. */
+const stopGraceMs = 10_000;
 const classQueueName = 'runtimeclass';
 
 /** The controllers proper: informers, queue, workers, resync. Started when leading. */
@@ -238,9 +240,12 @@ class Controllers {
 
 export async function startManager(options: ManagerOptions): Promise<RunningManager> {
   const log = options.log;
-  const clients = makeKubeClients(options.kubeConfig, (method, code, host) =>
-    options.metrics.restClientRequests.inc({ code, method, host }),
-  );
+  const observe = (method: string, code: string, host: string): void => options.metrics.restClientRequests.inc({ code, method, host });
+  // Reconciles' requests are aborted when the operator loses leadership (another replica may already write) or when
+  // a graceful stop outlasts its grace; the lease has clients of its own, so it can still be released.
+  const work = new AbortController();
+  const clients = makeKubeClients(options.kubeConfig, { observe, signal: work.signal });
+  const leaseClients = makeKubeClients(options.kubeConfig, { observe });
   let controllers: Controllers | undefined;
   let leading = options.leaderElection === undefined;
   let settle: (reason: StopReason) => void = () => undefined;
@@ -272,7 +277,7 @@ export async function startManager(options: ManagerOptions): Promise<RunningMana
   } else {
     const election = options.leaderElection;
     elector = new LeaderElector({
-      store: kubeLeaseStore(clients.coordination, election.namespace, election.leaseName),
+      store: kubeLeaseStore(leaseClients.coordination, election.namespace, election.leaseName),
       identity: election.identity,
       ...(election.leaseDurationMs === undefined ? {} : { leaseDurationMs: election.leaseDurationMs }),
       ...(election.renewDeadlineMs === undefined ? {} : { renewDeadlineMs: election.renewDeadlineMs }),
@@ -300,7 +305,10 @@ export async function startManager(options: ManagerOptions): Promise<RunningMana
   let stopping: Promise<void> | undefined;
   const stop = (reason: StopReason = 'stopped'): Promise<void> =>
     (stopping ??= (async () => {
+      if (reason === 'lost-leadership') work.abort(new Error('lost leadership'));
+      const grace = setTimeout(() => work.abort(new Error('stopping: in-flight requests outlasted the grace period')), stopGraceMs);
       await controllers?.stop();
+      clearTimeout(grace);
       await elector?.stop();
       await health?.close();
       log.info({ reason }, 'stopped');

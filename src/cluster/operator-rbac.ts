@@ -49,7 +49,7 @@ export function operatorClusterRoleRules(options: OperatorRbacOptions): Rule[] {
     ...envelope,
     // Reads the ceiling to validate rules against it; binds only the ceiling and the audit role (to itself) and the
     // bindable roles.
-    { apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles'], verbs: ['get'], resourceNames: [options.ceilingClusterRole] },
+    { apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles'], verbs: ['get', 'list', 'watch'], resourceNames: [options.ceilingClusterRole] },
     {
       apiGroups: ['rbac.authorization.k8s.io'],
       resources: ['clusterroles'],

@@ -120,6 +120,7 @@ class Controllers {
         },
       },
       options.log,
+      options.config.ceilingClusterRole,
     );
     this.#gauge = new PolicyGauge(() => this.#informers.policies.list(), (counts) => options.metrics.setPolicyCounts(counts));
     this.#discovery = new KindDiscovery<ResourceKind>({

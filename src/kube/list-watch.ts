@@ -23,6 +23,8 @@ export interface ListWatchTarget {
   readonly namespace?: string;
   /** e.g. "app.kubernetes.io/managed-by=bulkhead"; undefined watches every object of the kind. */
   readonly labelSelector?: string;
+  /** e.g. "metadata.name=bulkhead-agent-ceiling": one named object (RBAC may grant it by resourceNames). */
+  readonly fieldSelector?: string;
   /** Page size for lists (default 500). */
   readonly pageSize?: number;
 }
@@ -59,7 +61,7 @@ export function kubeListWatch<T extends KubernetesObject>(deps: ListWatchDeps, t
             undefined,
             undefined,
             undefined,
-            undefined,
+            target.fieldSelector,
             target.labelSelector,
             target.pageSize ?? 500,
             continueToken,
@@ -84,6 +86,7 @@ export function kubeListWatch<T extends KubernetesObject>(deps: ListWatchDeps, t
         timeoutSeconds,
       };
       if (target.labelSelector !== undefined) query.labelSelector = target.labelSelector;
+      if (target.fieldSelector !== undefined) query.fieldSelector = target.fieldSelector;
       const controller = await watch.watch(path, query, (type: string, object: unknown) => onEvent(type as WatchEventType, object), onDone);
       return { abort: () => controller.abort() };
     },

@@ -62,6 +62,8 @@ k8s_ldflags="-X k8s.io/component-base/version.gitVersion=v$KUBERNETES_VERSION \
 build tools/etcd etcd go.etcd.io/etcd/server/v3
 build tools/k8s kube-apiserver k8s.io/kubernetes/cmd/kube-apiserver "$k8s_ldflags"
 build tools/k8s kube-controller-manager k8s.io/kubernetes/cmd/kube-controller-manager "$k8s_ldflags"
+# The README's install steps use kubectl; the tests run them with this one, the same version as the API server.
+build tools/k8s kubectl k8s.io/kubernetes/cmd/kubectl "$k8s_ldflags"
 # Interoperability: the real Sealed Secrets controller and kubeseal, and real Helm.
 install sealed-secrets-controller "github.com/bitnami-labs/sealed-secrets/cmd/controller@v$SEALED_SECRETS_VERSION"
 install kubeseal "github.com/bitnami-labs/sealed-secrets/cmd/kubeseal@v$SEALED_SECRETS_VERSION"

@@ -1,3 +1,4 @@
+import { auditCommand } from './audit.ts';
 import type { Command } from './command.ts';
 import { controllerCommand } from './controller.ts';
 import { crdCommand } from './crd.ts';
@@ -6,4 +7,4 @@ import { sealCommand } from './seal.ts';
 import { validateCommand } from './validate.ts';
 
 /** Every subcommand, in the order `bulkhead --help` lists them. */
-export const commands: readonly Command[] = [controllerCommand, renderCommand, validateCommand, sealCommand, crdCommand];
+export const commands: readonly Command[] = [controllerCommand, renderCommand, validateCommand, sealCommand, auditCommand, crdCommand];

@@ -3,11 +3,13 @@ import { loadOperatorConfig } from '../config.ts';
 import { leaderIdentity } from '../controller/leader-election.ts';
 import { startManager } from '../controller/manager.ts';
 import { loadKubeConfig } from '../kube/client.ts';
+import { withTokenFile } from '../kube/identity.ts';
 import { Metrics } from '../observability/controller-metrics.ts';
 import { createLogger } from '../observability/logger.ts';
 import { UsageError, type Command, type CommandIO } from './command.ts';
 import { parseDuration } from './duration.ts';
 import { parseFlags } from './flags.ts';
+import { checkOperatorIdentity } from './operator-identity.ts';
 
 const help = `Usage: bulkhead controller [flags]
 
@@ -19,8 +21,14 @@ Flags:
       --kubeconfig FILE        kubeconfig to use (default: in-cluster credentials in a pod, else $KUBECONFIG or
                                ~/.kube/config)
       --context NAME           kubeconfig context (default: its current context)
+      --token-file FILE        authenticate with the bearer token in FILE (read again every minute) instead of the
+                               kubeconfig's user: run outside the cluster as the operator's ServiceAccount, e.g.
+                               kubectl create token bulkhead -n bulkhead-system --duration=24h > bulkhead.token
       --concurrency N          policies reconciled at once (default 4)
       --resync DURATION        reconcile every policy this often even without events (default 10m)
+      --audit-interval D       look for objects outside the policies that widen an envelope (foreign bindings,
+                               NetworkPolicies, pods off the sandbox, hand-written Secrets) this often (default
+                               1m); the Isolated condition and bulkhead_envelope_widenings report them
       --discovery-interval D   how often to check whether optional kinds (SealedSecret, once the Sealed Secrets
                                CRD is installed or removed) are served (default 5s)
       --health-port PORT       /healthz, /readyz and /metrics (default 8081; 0 picks a free port)
@@ -35,11 +43,15 @@ Operator settings come from the environment the chart sets: BULKHEAD_OPERATOR_NA
 BULKHEAD_OPERATOR_SERVICE_ACCOUNT, BULKHEAD_CEILING_CLUSTER_ROLE, BULKHEAD_BINDABLE_CLUSTER_ROLES,
 BULKHEAD_AGENT_PODS_ADMISSION_POLICY, BULKHEAD_PRIORITY_LEVEL, BULKHEAD_DNS_NAMESPACE, BULKHEAD_DNS_POD_LABELS.
 
+At start it asks the API server who it is (SelfSubjectReview) and warns unless it is the operator's ServiceAccount
+(system:serviceaccount:<BULKHEAD_OPERATOR_NAMESPACE>:<BULKHEAD_OPERATOR_SERVICE_ACCOUNT>): tamper protection refuses
+envelope writes by anyone else, the cluster admin included.
+
 Stops gracefully on SIGTERM or SIGINT: reconciles in flight finish, the Lease is released. Exits 1 if it
 loses leadership (another replica took over), so the pod restarts as a fresh candidate.
 
 Examples:
-  bulkhead controller --kubeconfig ~/.kube/config --leader-elect=false
+  bulkhead controller --token-file bulkhead.token --leader-elect=false
   bulkhead controller --health-port 0 --log-level debug`;
 
 function positiveInteger(flag: string, text: string | undefined, fallback: number, min = 1): number {
@@ -64,8 +76,10 @@ export const controllerCommand: Command = {
     const { values } = parseFlags(args, {
       kubeconfig: { type: 'string' },
       context: { type: 'string' },
+      'token-file': { type: 'string' },
       concurrency: { type: 'string' },
       resync: { type: 'string' },
+      'audit-interval': { type: 'string' },
       'discovery-interval': { type: 'string' },
       'health-port': { type: 'string' },
       'leader-elect': { type: 'string' },
@@ -83,13 +97,17 @@ export const controllerCommand: Command = {
 
     const config = loadOperatorConfig(process.env);
     const log = createLogger({ level, base: { pod: process.env['POD_NAME'] ?? hostname() } });
+    const loaded = loadKubeConfig({ kubeconfigPath: values.kubeconfig, context: values.context });
+    const kubeConfig = values['token-file'] === undefined ? loaded : withTokenFile(loaded, values['token-file']);
+    await checkOperatorIdentity(kubeConfig, config, log);
     const manager = await startManager({
-      kubeConfig: loadKubeConfig({ kubeconfigPath: values.kubeconfig, context: values.context }),
+      kubeConfig,
       config,
       log,
       metrics: new Metrics(),
       concurrency: positiveInteger('concurrency', values.concurrency, 4),
       resyncMs: values.resync === undefined ? 600_000 : parseDuration('resync', values.resync),
+      auditIntervalMs: parseDuration('audit-interval', values['audit-interval'] ?? '1m'),
       kindDiscoveryMs: discoveryInterval(values['discovery-interval']),
       healthPort: positiveInteger('health-port', values['health-port'], 8081, 0),
       ...(leaderElect === 'false'

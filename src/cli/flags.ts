@@ -3,10 +3,10 @@ import { UsageError } from './command.ts';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
-/** node:util parseArgs, strict, with its errors turned into one-line usage errors. */
-export function parseFlags<O extends Options>(args: readonly string[], options: O) {
+/** node:util parseArgs, strict, with its errors turned into one-line usage errors. Positionals only when allowed. */
+export function parseFlags<O extends Options>(args: readonly string[], options: O, allowPositionals = false) {
   try {
-    return parseArgs({ args: [...args], options, strict: true, allowPositionals: false });
+    return parseArgs({ args: [...args], options, strict: true, allowPositionals });
   } catch (error) {
     if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
       throw new UsageError(error.message.split('\n')[0] ?? error.message);

@@ -1,5 +1,5 @@
 /**
- * Labels of the objects installed once per cluster (chart or manifests/cluster/). Deliberately not Bulkhead's
+ * Labels of the objects installed once per cluster (the chart, or manifests/install.yaml). Deliberately not Bulkhead's
  * managed-by label: that one marks an agent's envelope, which tamper protection locks to the operator.
  */
 export function installLabels(component: string): Record<string, string> {

@@ -1,7 +1,7 @@
 /**
  * Everything Bulkhead needs installed once per cluster besides the CRD, in apply order: the operator's namespace and
  * identity, the permission ceiling, the agent priority level, and the admission policies. The chart packages these;
- * `npm run generate` writes them to manifests/cluster/ for kubectl and GitOps.
+ * `npm run generate` writes the chart and manifests/install.yaml from them (src/chart/).
  */
 import { defaultCeilingRules, ceilingClusterRole } from '../api/v1alpha1/ceiling.ts';
 import type { OperatorConfig } from '../config.ts';

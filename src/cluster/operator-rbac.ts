@@ -27,6 +27,14 @@ interface Rule {
 
 const labels = installLabels('operator');
 
+/**
+ * The isolation audit's reads inside agent namespaces: pods (do they run sandboxed?) and secrets (did a SealedSecret
+ * produce them? only metadata is requested). The operator binds it to itself in each agent namespace (RoleBinding
+ * bulkhead-operator-audit), never cluster-wide, so it can list no Secret outside the agent namespaces.
+ */
+export const operatorAuditRoleName = 'bulkhead-operator-audit';
+export const operatorAuditRules: readonly Rule[] = [{ apiGroups: [''], resources: ['pods', 'secrets'], verbs: ['list'] }];
+
 export function operatorClusterRoleRules(options: OperatorRbacOptions): Rule[] {
   const envelope: Rule[] = [...resourceTable, ...verifiedKinds].map((r) => ({
     apiGroups: [apiGroupOf(r.apiVersion)],
@@ -39,19 +47,22 @@ export function operatorClusterRoleRules(options: OperatorRbacOptions): Rule[] {
     // Setting blockOwnerDeletion on children needs update on the owner's finalizers subresource.
     { apiGroups: [group], resources: [`${plural}/finalizers`], verbs: ['update'] },
     ...envelope,
-    // Reads the ceiling to validate rules against it; binds only the ceiling (to itself) and the bindable roles.
-    { apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles'], verbs: ['get'], resourceNames: [options.ceilingClusterRole] },
+    // Reads the ceiling to validate rules against it; binds only the ceiling and the audit role (to itself) and the
+    // bindable roles.
+    { apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles'], verbs: ['get', 'list', 'watch'], resourceNames: [options.ceilingClusterRole] },
     {
       apiGroups: ['rbac.authorization.k8s.io'],
       resources: ['clusterroles'],
       verbs: ['bind'],
-      resourceNames: [...new Set([options.ceilingClusterRole, ...options.bindableClusterRoles])].sort(),
+      resourceNames: [...new Set([options.ceilingClusterRole, operatorAuditRoleName, ...options.bindableClusterRoles])].sort(),
     },
+    // The isolation audit: which bindings name an agent, and the rules of the roles they bind.
+    { apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterrolebindings', 'clusterroles'], verbs: ['list'] },
     { apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
   ];
 }
 
-/** ServiceAccount, ClusterRole, ClusterRoleBinding, and the leader-election Role and RoleBinding in its namespace. */
+/** ServiceAccount, ClusterRole, ClusterRoleBinding, the audit ClusterRole, and the leader-election Role and RoleBinding. */
 export function operatorRbac(options: OperatorRbacOptions): object[] {
   const subject = { kind: 'ServiceAccount', name: options.operatorServiceAccount, namespace: options.operatorNamespace };
   const rbacApi = 'rbac.authorization.k8s.io/v1';
@@ -68,6 +79,12 @@ export function operatorRbac(options: OperatorRbacOptions): object[] {
       metadata: { name: options.name, labels },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: options.name },
       subjects: [subject],
+    },
+    {
+      apiVersion: rbacApi,
+      kind: 'ClusterRole',
+      metadata: { name: operatorAuditRoleName, labels },
+      rules: operatorAuditRules.map((r) => ({ ...r })),
     },
     {
       apiVersion: rbacApi,

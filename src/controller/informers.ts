@@ -21,7 +21,7 @@ export interface InformerHandlers {
   readonly policyChanged: (policy: KubernetesObject) => void;
   /** An owned object changed: enqueue the policies that own it (old and new owners). */
   readonly ownedChanged: (object: KubeObject) => void;
-  /** A verified object changed: every policy's SandboxEnforced may change. */
+  /** A verified object (or the permission ceiling) changed: every policy's status or validity may change. */
   readonly verifiedChanged: () => void;
   /**
    * A shared RuntimeClass changed (`current` undefined: deleted), or a policy stopped naming one (both undefined):
@@ -43,10 +43,26 @@ export class EnvelopeInformers {
   readonly #handlers: InformerHandlers;
   readonly #log: Logger;
 
-  constructor(clients: { kubeConfig: KubeConfig; objects: KubernetesObjectApi }, handlers: InformerHandlers, log: Logger) {
+  readonly #ceiling: { readonly name: string; readonly informer: Informer };
+
+  constructor(
+    clients: { kubeConfig: KubeConfig; objects: KubernetesObjectApi },
+    handlers: InformerHandlers,
+    log: Logger,
+    ceilingClusterRole: string,
+  ) {
     this.#clients = clients;
     this.#handlers = handlers;
     this.#log = log;
+    // The ceiling every policy is validated against: watched by name, so a reconcile reads it without a request,
+    // and a change of it re-validates every policy.
+    const ceiling = this.#informer(
+      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', plural: 'clusterroles' },
+      undefined,
+      `metadata.name=${ceilingClusterRole}`,
+    );
+    ceiling.on({ add: handlers.verifiedChanged, update: handlers.verifiedChanged, delete: handlers.verifiedChanged });
+    this.#ceiling = { name: ceilingClusterRole, informer: ceiling };
     this.policies = this.#informer({ apiVersion: policyApiVersion, kind: policyKind, plural }, undefined);
     const released = (className: string | undefined): void => {
       if (className !== undefined) handlers.runtimeClassChanged(className, undefined, undefined);
@@ -76,6 +92,7 @@ export class EnvelopeInformers {
       ownerIndex: this.#ownerIndex,
       installed: this.#installed,
       runtimeClasses: this.#runtimeClasses,
+      ceiling: this.#ceiling,
     };
   }
 
@@ -89,6 +106,7 @@ export class EnvelopeInformers {
     for (const kind of resourceTable as readonly ResourceKind[]) if (kind.optional !== true) this.watchKind(kind);
     this.policies.start();
     for (const informer of this.#installed.values()) informer.start();
+    this.#ceiling.informer.start();
     await Promise.all(this.#all().map((i) => i.waitForSync()));
   }
 
@@ -147,10 +165,10 @@ export class EnvelopeInformers {
   }
 
   #all(): Informer[] {
-    return [this.policies, ...this.#owned.values(), ...this.#installed.values()];
+    return [this.policies, ...this.#owned.values(), ...this.#installed.values(), this.#ceiling.informer];
   }
 
-  #informer(kind: Pick<ResourceKind, 'apiVersion' | 'kind' | 'plural'>, labelSelector: string | undefined): Informer {
+  #informer(kind: Pick<ResourceKind, 'apiVersion' | 'kind' | 'plural'>, labelSelector: string | undefined, fieldSelector?: string): Informer {
     return new Informer({
       name: kind.kind,
       source: kubeListWatch<KubernetesObject>(this.#clients, {
@@ -158,6 +176,7 @@ export class EnvelopeInformers {
         kind: kind.kind,
         plural: kind.plural,
         ...(labelSelector === undefined ? {} : { labelSelector }),
+        ...(fieldSelector === undefined ? {} : { fieldSelector }),
       }),
       onError: (error, restartInMs) => this.#log.warn({ kind: kind.kind, err: error, restartInMs }, 'informer restarting'),
     });

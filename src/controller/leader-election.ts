@@ -27,13 +27,14 @@ export class LeaseConflictError extends Error {
   override readonly name = 'LeaseConflictError';
 }
 
+/** Each call takes an optional signal: a renewal given up at its deadline is aborted, so it cannot land later. */
 export interface LeaseStore {
   /** Undefined when the lease does not exist. */
-  get(): Promise<StoredLease | undefined>;
+  get(signal?: AbortSignal): Promise<StoredLease | undefined>;
   /** Throws LeaseConflictError when it already exists. */
-  create(record: LeaseRecord): Promise<StoredLease>;
+  create(record: LeaseRecord, signal?: AbortSignal): Promise<StoredLease>;
   /** Throws LeaseConflictError when `resourceVersion` is stale. */
-  update(record: LeaseRecord, resourceVersion: string): Promise<StoredLease>;
+  update(record: LeaseRecord, resourceVersion: string, signal?: AbortSignal): Promise<StoredLease>;
 }
 
 export interface LeaderElectionOptions {
@@ -114,7 +115,7 @@ export class LeaderElector {
       await this.#pause.sleep(this.#retryPeriodMs);
       if (this.#stopped) break;
       const remaining = this.#renewDeadlineMs - (Date.now() - lastRenew);
-      if (remaining > 0 && (await this.#withDeadline(this.#tryAcquireOrRenew(), remaining))) {
+      if (remaining > 0 && (await this.#withDeadline((signal) => this.#tryAcquireOrRenew(signal), remaining))) {
         lastRenew = Date.now();
         continue;
       }
@@ -130,7 +131,7 @@ export class LeaderElector {
   }
 
   /** One attempt; true when we hold the lease afterwards. */
-  async #tryAcquireOrRenew(): Promise<boolean> {
+  async #tryAcquireOrRenew(signal?: AbortSignal): Promise<boolean> {
     const now = Date.now();
     const mine: LeaseRecord = {
       holderIdentity: this.identity,
@@ -140,9 +141,9 @@ export class LeaderElector {
       leaseTransitions: 0,
     };
     try {
-      const current = await this.#store.get();
+      const current = await this.#store.get(signal);
       if (current === undefined) {
-        await this.#store.create(mine);
+        await this.#store.create(mine, signal);
         return true;
       }
       const key = `${current.holderIdentity}|${current.renewTime}|${current.resourceVersion}`;
@@ -153,7 +154,7 @@ export class LeaderElector {
         current.holderIdentity === this.identity
           ? { ...mine, acquireTime: current.acquireTime, leaseTransitions: current.leaseTransitions }
           : { ...mine, leaseTransitions: current.leaseTransitions + 1 };
-      const stored = await this.#store.update(record, current.resourceVersion);
+      const stored = await this.#store.update(record, current.resourceVersion, signal);
       this.#observed = { key: `${stored.holderIdentity}|${stored.renewTime}|${stored.resourceVersion}`, at: now };
       return true;
     } catch (error) {
@@ -174,10 +175,15 @@ export class LeaderElector {
     }
   }
 
-  #withDeadline(attempt: Promise<boolean>, ms: number): Promise<boolean> {
+  /** The attempt's requests are aborted at the deadline, so a renewal given up on cannot still land. */
+  #withDeadline(attempt: (signal: AbortSignal) => Promise<boolean>, ms: number): Promise<boolean> {
+    const deadline = new AbortController();
     return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(false), ms);
-      attempt.then(
+      const timer = setTimeout(() => {
+        deadline.abort(new Error(`lease renewal exceeded its ${ms} ms deadline`));
+        resolve(false);
+      }, ms);
+      attempt(deadline.signal).then(
         (ok) => {
           clearTimeout(timer);
           resolve(ok);

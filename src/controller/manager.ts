@@ -18,6 +18,7 @@ import { owningPolicies } from './enqueue.ts';
 import { KindDiscovery } from './kind-discovery.ts';
 import { LeaderElector } from './leader-election.ts';
 import { EnvelopeInformers } from './informers.ts';
+import { IsolationAudit } from './isolation-audit.ts';
 import { PolicyGauge } from './policy-gauge.ts';
 import { createReconciler } from './reconciler.ts';
 import { createRuntimeClassCollector } from './runtime-class-gc.ts';
@@ -49,6 +50,8 @@ export interface ManagerOptions {
   readonly kindDiscoveryMs?: number;
   /** Port of /healthz, /readyz, /metrics; 0 picks one; undefined serves nothing. */
   readonly healthPort?: number;
+  /** How often the isolation audit looks for objects that widen an envelope from outside (default 60 s). */
+  readonly auditIntervalMs?: number;
   /** Undefined runs without leader election (a single replica, or tests). */
   readonly leaderElection?: LeaderElectionSettings;
   readonly now?: () => Date;
@@ -66,6 +69,8 @@ export interface RunningManager {
 }
 
 const queueName = 'agentpolicy';
+/** How long a graceful stop lets in-flight reconciles finish before their requests are aborted. */
+const stopGraceMs = 10_000;
 const classQueueName = 'runtimeclass';
 
 /** The controllers proper: informers, queue, workers, resync. Started when leading. */
@@ -80,6 +85,7 @@ class Controllers {
   readonly #discovery: KindDiscovery<ResourceKind>;
   #workers: WorkerPool | undefined;
   #classWorkers: WorkerPool | undefined;
+  #audit: IsolationAudit | undefined;
   #resync: NodeJS.Timeout | undefined;
   #synced = false;
 
@@ -95,6 +101,7 @@ class Controllers {
         // waiting for the next resync; start() counts the initial list once.
         policyChanged: (p) => {
           this.queue.add(p.metadata?.name ?? '');
+          if (this.#audit?.covers(p.metadata?.name ?? '') === false) this.#audit.requestSoon();
           if (this.#synced) this.#gauge.schedule();
         },
         ownedChanged: (o) => {
@@ -113,6 +120,7 @@ class Controllers {
         },
       },
       options.log,
+      options.config.ceilingClusterRole,
     );
     this.#gauge = new PolicyGauge(() => this.#informers.policies.list(), (counts) => options.metrics.setPolicyCounts(counts));
     this.#discovery = new KindDiscovery<ResourceKind>({
@@ -139,7 +147,24 @@ class Controllers {
     const metrics = this.#options.metrics;
     const reader = this.#runtimeClassReader();
     const writer = clusterWriter({ ...this.#clients, identity: this.#options.leaderElection?.identity ?? 'bulkhead' });
+    const audit = new IsolationAudit({
+      clients: this.#clients,
+      config: this.#options.config,
+      log,
+      policies: () => this.#informers.policies.list(),
+      changed: (name) => this.queue.add(name),
+      counted: (byKind) => metrics.setWidenings(byKind),
+      ...(this.#options.auditIntervalMs === undefined ? {} : { intervalMs: this.#options.auditIntervalMs }),
+    });
+    this.#audit = audit;
     const reconcile = createReconciler({
+      // A pass may just have removed what widened the envelope (pruned a binding it no longer wants): look again soon
+      // rather than report a stale widening until the next interval. No loop: the audit enqueues only on change.
+      isolation: (name) => {
+        const observed = audit.observation(name);
+        if (observed?.status !== 'True') audit.requestSoon();
+        return observed;
+      },
       config: this.#options.config,
       reader,
       writer,
@@ -166,11 +191,13 @@ class Controllers {
     this.#resync = setInterval(() => this.#resyncAll(), this.#options.resyncMs ?? 600_000);
     this.#resync.unref();
     this.#gauge.count();
+    audit.start();
   }
 
   async stop(): Promise<void> {
     await this.#discovery.stop();
     clearInterval(this.#resync);
+    await this.#audit?.stop();
     this.#gauge.stop();
     await Promise.all([this.queue.shutDownWithDrain(), this.classQueue.shutDownWithDrain()]);
     await Promise.all([this.#workers?.finished, this.#classWorkers?.finished]);
@@ -214,9 +241,12 @@ class Controllers {
 
 export async function startManager(options: ManagerOptions): Promise<RunningManager> {
   const log = options.log;
-  const clients = makeKubeClients(options.kubeConfig, (method, code, host) =>
-    options.metrics.restClientRequests.inc({ code, method, host }),
-  );
+  const observe = (method: string, code: string, host: string): void => options.metrics.restClientRequests.inc({ code, method, host });
+  // Reconciles' requests are aborted when the operator loses leadership (another replica may already write) or when
+  // a graceful stop outlasts its grace; the lease has clients of its own, so it can still be released.
+  const work = new AbortController();
+  const clients = makeKubeClients(options.kubeConfig, { observe, signal: work.signal });
+  const leaseClients = makeKubeClients(options.kubeConfig, { observe });
   let controllers: Controllers | undefined;
   let leading = options.leaderElection === undefined;
   let settle: (reason: StopReason) => void = () => undefined;
@@ -248,7 +278,7 @@ export async function startManager(options: ManagerOptions): Promise<RunningMana
   } else {
     const election = options.leaderElection;
     elector = new LeaderElector({
-      store: kubeLeaseStore(clients.coordination, election.namespace, election.leaseName),
+      store: kubeLeaseStore(leaseClients.coordination, election.namespace, election.leaseName),
       identity: election.identity,
       ...(election.leaseDurationMs === undefined ? {} : { leaseDurationMs: election.leaseDurationMs }),
       ...(election.renewDeadlineMs === undefined ? {} : { renewDeadlineMs: election.renewDeadlineMs }),
@@ -276,7 +306,10 @@ export async function startManager(options: ManagerOptions): Promise<RunningMana
   let stopping: Promise<void> | undefined;
   const stop = (reason: StopReason = 'stopped'): Promise<void> =>
     (stopping ??= (async () => {
+      if (reason === 'lost-leadership') work.abort(new Error('lost leadership'));
+      const grace = setTimeout(() => work.abort(new Error('stopping: in-flight requests outlasted the grace period')), stopGraceMs);
       await controllers?.stop();
+      clearTimeout(grace);
       await elector?.stop();
       await health?.close();
       log.info({ reason }, 'stopped');

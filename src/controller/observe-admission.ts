@@ -49,10 +49,11 @@ const comparable = (spec: Spec, fields: readonly string[]): unknown =>
     undefined,
   );
 
-const policyFields = ['failurePolicy', 'paramKind', 'matchConstraints', 'matchConditions', 'variables', 'validations', 'auditAnnotations'];
-const bindingFields = ['policyName', 'paramRef', 'matchResources', 'validationActions'];
+export const policyFields = ['failurePolicy', 'paramKind', 'matchConstraints', 'matchConditions', 'variables', 'validations', 'auditAnnotations'];
+export const bindingFields = ['policyName', 'paramRef', 'matchResources', 'validationActions'];
 
-function differs(expected: KubeObject, live: KubeObject | undefined, fields: readonly string[]): string | undefined {
+/** Why a live admission object is not as installed (missing, or the spec field that changed); undefined when it is. */
+export function differs(expected: KubeObject, live: KubeObject | undefined, fields: readonly string[]): string | undefined {
   if (live === undefined) return `${expected.kind} ${expected.metadata.name} is missing`;
   const want = comparable((expected['spec'] ?? {}) as Spec, fields) as Record<string, unknown>;
   const have = comparable((live['spec'] ?? {}) as Spec, fields) as Record<string, unknown>;

@@ -19,8 +19,9 @@ import { validateAgentPolicy } from '../validation/validate.ts';
 import { applyEnvelope, type ApplyMetrics } from './apply-envelope.ts';
 import { describeObject } from './aspects.ts';
 import { claimEnvelope } from './claims.ts';
-import type { Observations } from './conditions.ts';
+import type { Observations, Observed } from './conditions.ts';
 import { finalizerName, finalizePolicy } from './finalizer.ts';
+import { isolationOrStored } from './isolation.ts';
 import { observeEnvelope, unobserved, type EnvelopeObserved } from './observe.ts';
 import type { ClusterReader, ClusterWriter, KubeObject } from './ports.ts';
 import { pruneEnvelope, type EnvelopePruned } from './prune.ts';
@@ -34,6 +35,11 @@ export interface ReconcilerDeps {
   readonly log: Logger;
   readonly now: () => Date;
   readonly metrics?: ApplyMetrics;
+  /**
+   * The Isolated condition from the periodic isolation audit (isolation-audit.ts), undefined until it covered the
+   * policy (the stored condition then stands); without this dependency the condition is not reported.
+   */
+  readonly isolation?: (policyName: string) => Observed | undefined;
 }
 
 /** How soon to look again at a policy blocked by something outside it (a foreign namespace, a missing CRD). */
@@ -79,7 +85,8 @@ export function createReconciler(deps: ReconcilerDeps): (name: string) => Promis
       }
     };
     const finish = async (namespace: string | undefined, observations: Observations, result?: ReconcileResult): Promise<ReconcileResult | void> => {
-      await step('status', () => reportStatus(raw, deps, namespace, observations));
+      const all = deps.isolation === undefined ? observations : { ...observations, Isolated: isolationOrStored(deps.isolation(name), raw['status']) };
+      await step('status', () => reportStatus(raw, deps, namespace, all));
       if (errors.length > 0) {
         const failure = new ReconcileError(errors, errors.map((e) => e.message).join('; '));
         log.warn({ err: failure }, 'reconcile failed; retrying with backoff');

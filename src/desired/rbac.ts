@@ -1,6 +1,7 @@
 import type { IRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
 import type { IRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
 import type { IServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
+import { operatorAuditRoleName } from '../cluster/operator-rbac.ts';
 import { operatorRoleBindingName } from '../envelope/resource-table.ts';
 import { ownedMeta, type DesiredContext } from './context.ts';
 
@@ -8,7 +9,8 @@ export const agentRoleName = 'bulkhead-agent';
 
 /**
  * The agent's identity and permissions: its ServiceAccount; the operator's binding to the ceiling in this namespace
- * only (so the operator can write the agent Role without holding the ceiling cluster-wide or `escalate`); the agent
+ * only (so the operator can write the agent Role without holding the ceiling cluster-wide or `escalate`); its binding
+ * to the audit role, so the isolation audit lists pods and secret metadata here and nowhere else; the agent
  * Role and its binding, only when there are rules (an empty Role grants nothing, so it is left out); and one binding
  * per allowed ClusterRole.
  */
@@ -29,6 +31,15 @@ export function rbacObjects(context: DesiredContext): (IServiceAccount | IRole |
       kind: 'RoleBinding',
       metadata: ownedMeta(context, operatorRoleBindingName, ns),
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: context.config.ceilingClusterRole },
+      subjects: [
+        { kind: 'ServiceAccount', name: context.config.operatorServiceAccount, namespace: context.config.operatorNamespace },
+      ],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: ownedMeta(context, operatorAuditRoleName, ns),
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: operatorAuditRoleName },
       subjects: [
         { kind: 'ServiceAccount', name: context.config.operatorServiceAccount, namespace: context.config.operatorNamespace },
       ],

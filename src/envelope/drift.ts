@@ -73,12 +73,13 @@ export function repairedObject(desired: ObjectLike, live: ObjectLike): ObjectLik
     if (desired[field] === undefined) delete out[field];
     else out[field] = structuredClone(desired[field]);
   }
-  const { managedFields: _kept, ...metadata } = structuredClone(live.metadata) as Record<string, Json>;
+  const { managedFields: _kept, ownerReferences: _replaced, ...metadata } = structuredClone(live.metadata) as Record<string, Json>;
   const liveLabels = live.metadata.labels ?? {};
   const keptLabels = kind.exactLabels === true ? pick(liveLabels, (key) => serverLabels.has(key)) : liveLabels;
   const prefix = kind.ownedAnnotationPrefix;
   const keptAnnotations = pick(live.metadata.annotations ?? {}, (key) => prefix === undefined || !key.startsWith(prefix));
-  const ownerReferences = [...(live.metadata.ownerReferences ?? [])];
+  const shared = kind.sharedByPolicies === true;
+  const ownerReferences = (live.metadata.ownerReferences ?? []).filter((r) => !shared || r['kind'] !== 'AgentPolicy');
   for (const ref of desired.metadata.ownerReferences ?? []) {
     const index = ownerReferences.findIndex((r) => r['uid'] === ref['uid']);
     if (index < 0) ownerReferences.push(ref);
@@ -92,6 +93,8 @@ export function repairedObject(desired: ObjectLike, live: ObjectLike): ObjectLik
       labels: { ...keptLabels, ...desired.metadata.labels },
       annotations: { ...keptAnnotations, ...desired.metadata.annotations },
       ...(ownerReferences.length === 0 ? {} : { ownerReferences }),
+      // A list with one empty entry clears every manager's record: the per-policy managers of old go with it.
+      ...(shared ? { managedFields: [{}] } : {}),
     },
   } as ObjectLike;
 }
@@ -129,6 +132,9 @@ function missingMetadata(desired: ObjectLike, live: ObjectLike): Drift | undefin
 
 /** Labels or annotations only Bulkhead may set, set by someone else: only an update removes them. */
 function foreignMetadata(desired: ObjectLike, live: ObjectLike, kind: ResourceKind): Drift | undefined {
+  if (kind.sharedByPolicies === true && (live.metadata.ownerReferences ?? []).some((r) => r['kind'] === 'AgentPolicy')) {
+    return { path: 'metadata.ownerReferences', repair: 'update' };
+  }
   if (kind.exactLabels === true) {
     const extra = Object.keys(live.metadata.labels ?? {}).find((key) => !serverLabels.has(key) && desired.metadata.labels?.[key] === undefined);
     if (extra !== undefined) return { path: `metadata.labels.${extra}`, repair: 'update' };

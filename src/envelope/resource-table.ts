@@ -33,6 +33,12 @@ export interface ResourceKind {
   readonly exactLabels?: boolean;
   /** Annotation keys under this prefix are Bulkhead's alone (the Namespace's admission parameters). */
   readonly ownedAnnotationPrefix?: string;
+  /**
+   * One object shared by every policy naming it (the Managed RuntimeClass): it must carry nothing per policy. An
+   * AgentPolicy ownerReference on it (left by Bulkhead before 0.2, which added one per policy, each with its own field
+   * manager) is drift, repaired by an update that also resets managedFields.
+   */
+  readonly sharedByPolicies?: boolean;
 }
 
 /** Server-side apply needs create and patch; repairing what apply cannot remove needs update; pruning needs delete. */
@@ -62,6 +68,7 @@ export const resourceTable = [
     applyRank: 30,
     operatorVerbs: applyAndPrune,
     ownedFields: ['handler', 'scheduling', 'overhead'],
+    sharedByPolicies: true,
   },
   { apiVersion: 'v1', kind: 'ResourceQuota', plural: 'resourcequotas', namespaced: true, applyRank: 50, operatorVerbs: applyAndPrune, ownedFields: ['spec'] },
   { apiVersion: 'v1', kind: 'LimitRange', plural: 'limitranges', namespaced: true, applyRank: 50, operatorVerbs: applyAndPrune, ownedFields: ['spec'] },

@@ -74,7 +74,10 @@ export async function replaceObserved<T extends ApplyObject>(api: ObjectWriter, 
     throw new TypeError(`refusing to update ${object.kind} ${object.metadata.name} without a resourceVersion`);
   }
   usePlainJson(object.apiVersion, object.kind);
-  const { managedFields: _kept, ...metadata } = object.metadata;
+  // managedFields is sent only to reset it ([{}], see drift.ts); otherwise the server keeps every manager's record.
+  const { managedFields, ...rest } = object.metadata;
+  const reset = Array.isArray(managedFields) && managedFields.length === 1 && Object.keys(managedFields[0] as object).length === 0;
+  const metadata = reset ? { ...rest, managedFields } : rest;
   const request = { verb: 'update', kind: object.kind, namespace: object.metadata.namespace, name: object.metadata.name };
   const result = await kubeCall(request, () =>
     api.replace({ ...object, metadata } as unknown as KubernetesObject, undefined, undefined, manager),

@@ -15,6 +15,8 @@ export interface ReaderSources {
   /** One informer per served kind of the resource table, keyed by "apiVersion/kind". */
   readonly owned: ReadonlyMap<string, Informer>;
   readonly ownerIndex: OwnerIndex;
+  /** The informer of the permission ceiling ClusterRole (selected by name), when the operator watches it. */
+  readonly ceiling?: { readonly name: string; readonly informer: Informer };
   /** Which policies name each Managed RuntimeClass. */
   readonly runtimeClasses: { policiesNaming(className: string): readonly string[] };
   /** Informers of the chart's objects the operator verifies (verifiedKinds), keyed by "apiVersion/kind". */
@@ -57,20 +59,29 @@ export function clusterReader(sources: ReaderSources): ClusterReader {
     },
 
     async clusterRoleRules(name) {
+      // The permission ceiling comes from its informer (one watch, no request per reconcile); any other name is read.
+      if (sources.ceiling !== undefined && name === sources.ceiling.name) {
+        const cached = sources.ceiling.informer.get(name) as { rules?: k8s.V1PolicyRule[] } | undefined;
+        return cached === undefined ? undefined : rulesOf(cached.rules);
+      }
       try {
         const role = await kubeCall({ verb: 'get', kind: 'ClusterRole', name }, () => sources.rbac.readClusterRole({ name }));
-        return (role.rules ?? []).map(
-          (r): PolicyRule => ({
-            apiGroups: r.apiGroups ?? [],
-            resources: r.resources ?? [],
-            verbs: r.verbs,
-            ...(r.resourceNames === undefined ? {} : { resourceNames: r.resourceNames }),
-          }),
-        );
+        return rulesOf(role.rules);
       } catch (error) {
         if (isNotFound(error)) return undefined;
         throw error;
       }
     },
   };
+}
+
+function rulesOf(rules: readonly k8s.V1PolicyRule[] | undefined): PolicyRule[] {
+  return (rules ?? []).map(
+    (r): PolicyRule => ({
+      apiGroups: r.apiGroups ?? [],
+      resources: r.resources ?? [],
+      verbs: r.verbs,
+      ...(r.resourceNames === undefined ? {} : { resourceNames: r.resourceNames }),
+    }),
+  );
 }

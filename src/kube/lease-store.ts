@@ -5,6 +5,9 @@
 import { V1MicroTime, type CoordinationV1Api, type V1Lease } from '@kubernetes/client-node';
 import { LeaseConflictError, type LeaseRecord, type LeaseStore, type StoredLease } from '../controller/leader-election.ts';
 import { KubeApiError, kubeCall } from './errors.ts';
+import { withSignal } from './request-signal.ts';
+
+const within = <T>(signal: AbortSignal | undefined, call: () => Promise<T>): Promise<T> => (signal === undefined ? call() : withSignal(signal, call));
 
 export function kubeLeaseStore(api: CoordinationV1Api, namespace: string, name: string): LeaseStore {
   const request = (verb: string) => ({ verb, kind: 'Lease', namespace, name });
@@ -19,23 +22,25 @@ export function kubeLeaseStore(api: CoordinationV1Api, namespace: string, name: 
     }
   };
   return {
-    async get() {
+    async get(signal) {
       try {
-        return fromLease(await kubeCall(request('get'), () => api.readNamespacedLease({ name, namespace })));
+        return fromLease(await kubeCall(request('get'), () => within(signal, () => api.readNamespacedLease({ name, namespace }))));
       } catch (error) {
         if (error instanceof KubeApiError && error.category === 'NotFound') return undefined;
         throw error;
       }
     },
-    create: (record) =>
+    create: (record, signal) =>
       conflictsAsLeaseConflict(async () =>
-        fromLease(await kubeCall(request('create'), () => api.createNamespacedLease({ namespace, body: toLease(name, namespace, record) }))),
+        fromLease(
+          await kubeCall(request('create'), () => within(signal, () => api.createNamespacedLease({ namespace, body: toLease(name, namespace, record) }))),
+        ),
       ),
-    update: (record, resourceVersion) =>
+    update: (record, resourceVersion, signal) =>
       conflictsAsLeaseConflict(async () =>
         fromLease(
           await kubeCall(request('update'), () =>
-            api.replaceNamespacedLease({ name, namespace, body: toLease(name, namespace, record, resourceVersion) }),
+            within(signal, () => api.replaceNamespacedLease({ name, namespace, body: toLease(name, namespace, record, resourceVersion) })),
           ),
         ),
       ),

@@ -19,8 +19,12 @@ export interface ListWatchTarget {
   readonly kind: string;
   /** The plural resource name used in URLs. */
   readonly plural: string;
+  /** One namespace only; undefined lists and watches across all namespaces. */
+  readonly namespace?: string;
   /** e.g. "app.kubernetes.io/managed-by=bulkhead"; undefined watches every object of the kind. */
   readonly labelSelector?: string;
+  /** e.g. "metadata.name=bulkhead-agent-ceiling": one named object (RBAC may grant it by resourceNames). */
+  readonly fieldSelector?: string;
   /** Page size for lists (default 500). */
   readonly pageSize?: number;
 }
@@ -31,16 +35,17 @@ export interface ListWatchDeps {
   readonly random?: () => number;
 }
 
-/** The collection URL path across all namespaces: /api/v1/pods, /apis/apps/v1/deployments. */
-export function collectionPath(apiVersion: string, plural: string): string {
-  return apiVersion.includes('/') ? `/apis/${apiVersion}/${plural}` : `/api/${apiVersion}/${plural}`;
+/** The collection URL path across all namespaces (/api/v1/pods, /apis/apps/v1/deployments) or in one. */
+export function collectionPath(apiVersion: string, plural: string, namespace?: string): string {
+  const scope = namespace === undefined ? '' : `/namespaces/${namespace}`;
+  return apiVersion.includes('/') ? `/apis/${apiVersion}${scope}/${plural}` : `/api/${apiVersion}${scope}/${plural}`;
 }
 
 export function kubeListWatch<T extends KubernetesObject>(deps: ListWatchDeps, target: ListWatchTarget): ListWatchSource<T> {
   usePlainJson(target.apiVersion, target.kind);
   usePlainJson(target.apiVersion, `${target.kind}List`);
   const random = deps.random ?? Math.random;
-  const path = collectionPath(target.apiVersion, target.plural);
+  const path = collectionPath(target.apiVersion, target.plural, target.namespace);
 
   return {
     async list(): Promise<ListResult<T>> {
@@ -48,22 +53,23 @@ export function kubeListWatch<T extends KubernetesObject>(deps: ListWatchDeps, t
       let continueToken: string | undefined;
       let resourceVersion: string;
       do {
-        const page = await kubeCall({ verb: 'list', kind: target.kind }, () =>
+        const page = await kubeCall({ verb: 'list', kind: target.kind, namespace: target.namespace }, () =>
           deps.objects.list<T>(
             target.apiVersion,
             target.kind,
+            target.namespace,
             undefined,
             undefined,
             undefined,
-            undefined,
-            undefined,
+            target.fieldSelector,
             target.labelSelector,
             target.pageSize ?? 500,
             continueToken,
           ),
         );
         // List items carry no apiVersion and kind (only the List does); the cache needs them to compare and delete.
-        for (const item of page.items) items.push({ ...item, apiVersion: target.apiVersion, kind: target.kind });
+        // A metadata-only list (PartialObjectMetadataList) answers `items: null` when empty.
+        for (const item of page.items ?? []) items.push({ ...item, apiVersion: target.apiVersion, kind: target.kind });
         resourceVersion = page.metadata?.resourceVersion ?? '';
         continueToken = page.metadata?._continue ?? (page.metadata as { continue?: string } | undefined)?.continue;
       } while (continueToken);
@@ -80,6 +86,7 @@ export function kubeListWatch<T extends KubernetesObject>(deps: ListWatchDeps, t
         timeoutSeconds,
       };
       if (target.labelSelector !== undefined) query.labelSelector = target.labelSelector;
+      if (target.fieldSelector !== undefined) query.fieldSelector = target.fieldSelector;
       const controller = await watch.watch(path, query, (type: string, object: unknown) => onEvent(type as WatchEventType, object), onDone);
       return { abort: () => controller.abort() };
     },

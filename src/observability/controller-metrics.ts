@@ -9,6 +9,9 @@ import { Registry, type Counter, type Gauge, type Histogram } from './metrics.ts
 const reconcileBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7, 0.8, 0.9, 1, 1.25, 1.5, 1.75, 2, 2.5, 3, 3.5, 4, 4.5, 5, 6, 7, 8, 9, 10, 15, 20, 25, 30, 40, 50, 60];
 const queueBuckets = [1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 0.01, 0.1, 1, 10, 100, 1000];
 
+/** The kinds of object the isolation audit reports, always present in bulkhead_envelope_widenings. */
+const widenedKinds = ['ClusterRoleBinding', 'RoleBinding', 'NetworkPolicy', 'Pod', 'Secret'];
+
 export type ReadyStatus = 'True' | 'False' | 'Unknown';
 
 export class Metrics {
@@ -24,6 +27,7 @@ export class Metrics {
   readonly restClientRequests: Counter = this.registry.counter('rest_client_requests_total', 'Number of HTTP requests, partitioned by status code, method, and host.', ['code', 'method', 'host']);
   readonly policies: Gauge = this.registry.gauge('bulkhead_policies', 'AgentPolicies by their Ready condition', ['ready']);
   readonly applySkipped: Counter = this.registry.counter('bulkhead_apply_skipped_total', 'Server-side applies skipped because the cached object already matched', ['kind']);
+  readonly envelopeWidenings: Gauge = this.registry.gauge('bulkhead_envelope_widenings', 'Objects Bulkhead did not make that widen an agent envelope, found by the last isolation audit, by kind', ['kind']);
   readonly driftRepairs: Counter = this.registry.counter('bulkhead_drift_repairs_total', 'Envelope objects found changed on the cluster and restored, by kind and by the write that restored them (apply or update)', ['kind', 'repair']);
 
   /** Hooks for a WorkQueue. */
@@ -49,6 +53,11 @@ export class Metrics {
         onError?.(key, error, retries);
       },
     };
+  }
+
+  /** Replace the widening counts of the last isolation audit; kinds seen before and absent now drop to zero. */
+  setWidenings(byKind: Readonly<Record<string, number>>): void {
+    for (const kind of new Set([...widenedKinds, ...Object.keys(byKind)])) this.envelopeWidenings.set({ kind }, byKind[kind] ?? 0);
   }
 
   /** Replace the policy counts by Ready status (True/False/Unknown all present, zero when none). */

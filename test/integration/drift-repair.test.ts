@@ -174,9 +174,11 @@ describe('drift repair: every widening of every kind is restored exactly, with o
         return live !== undefined && driftOf(want, live as unknown as ObjectLike) === undefined && repairs(ref.kind) > before ? live : undefined;
       });
       assert.equal(repairs(ref.kind) - before, 1, 'one repairing write');
-      // Nothing else writes it afterwards: its resourceVersion holds across a full pass.
+      // Nothing writes it afterwards: no second repair, and its resourceVersion holds across a full pass (but for a
+      // quota, whose status the quota controller recomputes after the change).
       const settled = await policies.waitReady(name);
-      assert.equal((await readObject(admin, ref))?.metadata?.resourceVersion, restored.metadata?.resourceVersion);
+      assert.equal(repairs(ref.kind) - before, 1, 'still one repairing write after the pass');
+      if (ref.kind !== 'ResourceQuota') assert.equal((await readObject(admin, ref))?.metadata?.resourceVersion, restored.metadata?.resourceVersion);
       assert.equal(settled.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'True');
       const events = await core.listNamespacedEvent({ namespace: 'default', fieldSelector: `involvedObject.name=${name},reason=DriftRepaired` });
       assert.ok(

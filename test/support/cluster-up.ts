@@ -2,10 +2,11 @@
  * `npm run cluster:up`: starts the test control plane in the foreground and prints the kubeconfig path, so a
  * developer can point kubectl, the operator or the integration tests (BULKHEAD_TEST_KUBECONFIG) at it. Ctrl-C stops it.
  */
+import { ensureControlPlaneBinaries } from './control-plane/build.ts';
 import { startControlPlane } from './control-plane/control-plane.ts';
 
 const progress = (line: string): void => void process.stderr.write(`[control-plane] ${line}\n`);
-const controlPlane = await startControlPlane({ progress }).catch((error: Error) => {
+const controlPlane = await ensureControlPlaneBinaries(progress).then(() => startControlPlane({ progress })).catch((error: Error) => {
   process.stderr.write(`cluster:up failed: ${error.message}\n`);
   process.exit(1);
 });

@@ -20,6 +20,7 @@ export interface TestOperator extends RunningManager {
 export interface StartOperatorOptions extends InstallOptions {
   readonly leaderElection?: LeaderElectionSettings;
   readonly resyncMs?: number;
+  readonly auditIntervalMs?: number;
   readonly kindDiscoveryMs?: number;
   /** Where the operator logs (default: silent, or BULKHEAD_TEST_LOG's level on stdout); tests that read logs pass one. */
   readonly log?: Logger;
@@ -39,6 +40,7 @@ export async function startTestOperator(admin: k8s.KubeConfig, options: StartOpe
     healthPort: 0,
     concurrency: 2,
     ...(options.resyncMs === undefined ? {} : { resyncMs: options.resyncMs }),
+    ...(options.auditIntervalMs === undefined ? {} : { auditIntervalMs: options.auditIntervalMs }),
     ...(options.kindDiscoveryMs === undefined ? {} : { kindDiscoveryMs: options.kindDiscoveryMs }),
     ...(options.leaderElection === undefined ? {} : { leaderElection: options.leaderElection }),
   });

@@ -6,6 +6,8 @@ export const conditionTypes = {
   networkIsolated: 'NetworkIsolated',
   accessControlled: 'AccessControlled',
   secretsSynced: 'SecretsSynced',
+  /** Nothing Bulkhead did not make widens the envelope (foreign bindings, NetworkPolicies, pods, Secrets). */
+  isolated: 'Isolated',
 } as const;
 export type ConditionType = (typeof conditionTypes)[keyof typeof conditionTypes];
 
@@ -51,6 +53,18 @@ export const conditionReasons = {
   admissionPolicyChanged: 'AdmissionPolicyChanged',
   /** The cluster could not be read to check the envelope. */
   observeFailed: 'ObserveFailed',
+  /** Isolated: the periodic isolation audit found nothing outside the policy that widens its envelope. */
+  noWidening: 'NoWidening',
+  /** Isolated: a RoleBinding or ClusterRoleBinding Bulkhead did not make grants the agent's ServiceAccount something. */
+  foreignBinding: 'ForeignBinding',
+  /** Isolated: a NetworkPolicy rule Bulkhead did not write opens traffic the policy does not allow. */
+  foreignNetworkPolicy: 'ForeignNetworkPolicy',
+  /** Isolated: a pod in the agent namespace runs off the runtime class, as another ServiceAccount or in a host namespace. */
+  unsandboxedPod: 'UnsandboxedPod',
+  /** Isolated: a Secret in the agent namespace that no SealedSecret of the policy produced. */
+  foreignSecret: 'ForeignSecret',
+  /** Isolated: the isolation audit has not covered this policy yet, or could not read the cluster. */
+  notAudited: 'NotAudited',
   /** A dependency condition is not yet True (Ready waits for the others). */
   dependencyNotReady: 'DependencyNotReady',
   /** The policy is being deleted. */

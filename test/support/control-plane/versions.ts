@@ -13,6 +13,8 @@ export interface ControlPlaneBinaries {
   readonly etcd: string;
   readonly kubeApiserver: string;
   readonly kubeControllerManager: string;
+  /** The same version as the API server: the README's install steps and the tests use it. */
+  readonly kubectl: string;
   /** The interoperability tools: the Sealed Secrets controller and kubeseal, and Helm. */
   readonly sealedSecretsVersion: string;
   readonly helmVersion: string;
@@ -45,6 +47,7 @@ export function controlPlaneBinaries(env: NodeJS.ProcessEnv = process.env): Cont
     etcd: join(binDir, 'etcd'),
     kubeApiserver: join(binDir, 'kube-apiserver'),
     kubeControllerManager: join(binDir, 'kube-controller-manager'),
+    kubectl: join(binDir, 'kubectl'),
     sealedSecretsVersion,
     helmVersion,
     toolsBinDir,

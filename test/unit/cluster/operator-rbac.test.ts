@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { clusterManifests } from '../../../src/cluster/manifests.ts';
-import { operatorClusterRoleRules } from '../../../src/cluster/operator-rbac.ts';
+import { operatorAuditRules, operatorClusterRoleRules } from '../../../src/cluster/operator-rbac.ts';
 import { defaultOperatorConfig } from '../../../src/config.ts';
 import { apiGroupOf, resourceTable } from '../../../src/envelope/resource-table.ts';
 
@@ -13,11 +13,13 @@ test('the operator ClusterRole has no wildcard, no escalate or impersonate, and 
     assert.ok(!rule.verbs.includes('escalate') && !rule.verbs.includes('impersonate'), JSON.stringify(rule));
     if (rule.verbs.includes('bind')) {
       assert.deepEqual(rule.resources, ['clusterroles']);
-      assert.deepEqual(rule.resourceNames, ['bulkhead-agent-ceiling', 'view']);
+      assert.deepEqual(rule.resourceNames, ['bulkhead-agent-ceiling', 'bulkhead-operator-audit', 'view']);
     }
   }
   // Secrets are never readable by the operator itself; only through the ceiling inside agent namespaces.
   assert.ok(!rules.some((r) => r.resources.includes('secrets')));
+  // The isolation audit lists pods and secret metadata only where the operator binds its audit role: agent namespaces.
+  assert.deepEqual(operatorAuditRules, [{ apiGroups: [''], resources: ['pods', 'secrets'], verbs: ['list'] }]);
 });
 
 test('every kind of the resource table gets exactly its verbs; namespaces are never deleted by the operator', () => {

@@ -8,6 +8,7 @@ const allTrue: Observations = {
   NetworkIsolated: { status: 'True', reason: 'Reconciled', message: 'ok' },
   AccessControlled: { status: 'True', reason: 'Reconciled', message: 'ok' },
   SecretsSynced: { status: 'True', reason: 'NoSecrets', message: 'no secrets' },
+  Isolated: { status: 'True', reason: 'NoWidening', message: 'nothing widens it' },
 };
 const t0 = new Date('2026-01-01T00:00:00.123Z');
 const t1 = new Date('2026-01-01T00:05:00Z');
@@ -51,7 +52,7 @@ describe('condition computation', () => {
     const conditions = computeConditions([], allTrue, 4, t0);
     assert.deepEqual(
       conditions.map((c) => c.type),
-      ['Ready', 'NamespaceReady', 'SandboxEnforced', 'NetworkIsolated', 'AccessControlled', 'SecretsSynced'],
+      ['Ready', 'NamespaceReady', 'SandboxEnforced', 'NetworkIsolated', 'AccessControlled', 'SecretsSynced', 'Isolated'],
     );
     assert.ok(conditions.every((c) => c.observedGeneration === 4 && c.lastTransitionTime === '2026-01-01T00:00:00Z'));
   });
@@ -74,7 +75,7 @@ describe('condition computation', () => {
       transitions(first, next).map((c) => c.type),
       ['Ready', 'NetworkIsolated'],
     );
-    assert.equal(transitions([], first).length, 6);
+    assert.equal(transitions([], first).length, 7);
   });
 
   test('an Event only for Ready and for an aspect turning False: one for a new policy', () => {

@@ -128,6 +128,27 @@ test('the leader steps down when no renewal succeeds within the renew deadline',
   await done;
 });
 
+test('a renewal that hangs is aborted at the renew deadline, so it cannot land after leadership is given up', async () => {
+  const store = new MemoryLeaseStore();
+  const events: string[] = [];
+  const a = elector(store, 'a', events);
+  void a.run();
+  await advance(100);
+  assert.deepEqual(events, ['a started']);
+  const signals: AbortSignal[] = [];
+  // From now on every read hangs until its signal aborts, as a request to an unreachable API server would.
+  store.get = (signal?: AbortSignal) =>
+    new Promise((_resolve, reject) => {
+      if (signal === undefined) return;
+      signals.push(signal);
+      signal.addEventListener('abort', () => reject(signal.reason as Error));
+    });
+  await advance(12_000);
+  assert.deepEqual(events, ['a started', 'a stopped lost']);
+  assert.ok(signals.length > 0 && signals.every((s) => s.aborted), 'every hung renewal was aborted');
+  await a.stop();
+});
+
 test('a conflicting update (another candidate won the race) is not a win', async () => {
   const store = new MemoryLeaseStore();
   store.lease = { holderIdentity: '', leaseDurationSeconds: 1, acquireTime: 0, renewTime: 0, leaseTransitions: 0, resourceVersion: '1' };

@@ -76,8 +76,18 @@ class FakeCluster implements ClusterReader, ClusterWriter {
 const condition = (status: Record<string, unknown> | undefined, type: string) =>
   (status?.['conditions'] as { type: string; status: string; reason: string; message: string }[] | undefined)?.find((c) => c.type === type);
 
+/** The isolation audit found nothing outside the policy (its own tests: test/unit/controller/isolation.test.ts). */
+const isolated = () => ({ status: 'True' as const, reason: 'NoWidening', message: 'nothing widens it' });
+
 function reconcilerOver(cluster: FakeCluster) {
-  return createReconciler({ config: defaultOperatorConfig, reader: cluster, writer: cluster, log: pino({ level: 'silent' }), now: () => new Date('2026-01-01T00:00:00Z') });
+  return createReconciler({
+    config: defaultOperatorConfig,
+    reader: cluster,
+    writer: cluster,
+    log: pino({ level: 'silent' }),
+    now: () => new Date('2026-01-01T00:00:00Z'),
+    isolation: isolated,
+  });
 }
 
 describe('reconciler: status is written on every path and never claims more than is true', () => {

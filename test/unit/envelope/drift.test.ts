@@ -107,6 +107,24 @@ describe('drift: equality on owned fields', () => {
   });
 });
 
+test('a shared RuntimeClass carrying per-policy owners and managers (Bulkhead before 0.2) is migrated by one update', () => {
+  const rc: ObjectLike = { apiVersion: 'node.k8s.io/v1', kind: 'RuntimeClass', metadata: { name: 'gvisor', labels: { 'app.kubernetes.io/managed-by': 'bulkhead' } }, handler: 'runsc' };
+  const legacy = {
+    ...rc,
+    metadata: {
+      ...rc.metadata,
+      resourceVersion: '7',
+      ownerReferences: [{ apiVersion: 'bulkhead.dev/v1alpha1', kind: 'AgentPolicy', name: 'a', uid: 'u1', controller: false }],
+      managedFields: [{ manager: 'bulkhead-policy-a', operation: 'Apply' }],
+    },
+  } as ObjectLike;
+  assert.deepEqual(driftOf(rc, legacy), { path: 'metadata.ownerReferences', repair: 'update' });
+  const repaired = repairedObject(rc, legacy);
+  assert.equal(repaired.metadata.ownerReferences, undefined);
+  assert.deepEqual(repaired.metadata['managedFields'], [{}]);
+  assert.equal(driftOf(rc, { ...repaired, metadata: { ...repaired.metadata, managedFields: undefined } }), undefined);
+});
+
 describe('repairedObject: one update that leaves the object exactly as desired', () => {
   test('owned fields replaced, foreign labels kept (not on the namespace), resourceVersion kept as the precondition', () => {
     const live = stored(denyAll, (o) => {

@@ -17,6 +17,12 @@ export interface ControlPlane {
   readonly workDir: string;
   readonly kubernetesVersion: string;
   stop(): Promise<void>;
+  /**
+   * Fault injection: kills one component (SIGKILL unless told otherwise: no graceful shutdown, as when a node dies),
+   * leaves it down for `downMs`, and starts it again on the same ports with the same data (etcd's data directory,
+   * the API server's etcd), resolving once it is ready again.
+   */
+  restart(component: 'etcd' | 'kube-apiserver', options?: { downMs?: number; signal?: NodeJS.Signals }): Promise<void>;
 }
 
 export interface StartOptions {
@@ -24,6 +30,8 @@ export interface StartOptions {
   readonly progress?: (line: string) => void;
   /** Where the work directory goes; default the OS temp dir. */
   readonly parentDir?: string;
+  /** Extra kube-apiserver flags (fault tests tighten --max-requests-inflight to provoke throttling). */
+  readonly apiserverArgs?: readonly string[];
 }
 
 export class MissingBinariesError extends Error {
@@ -46,8 +54,13 @@ export function startReaper(workDir: string): void {
   child.unref();
 }
 
-async function startEtcd(workDir: string): Promise<{ component: Component; url: string }> {
-  const [clientPort, peerPort] = [await freePort(), await freePort()];
+interface EtcdPorts {
+  readonly clientPort: number;
+  readonly peerPort: number;
+}
+
+async function startEtcd(workDir: string, ports: EtcdPorts): Promise<{ component: Component; url: string }> {
+  const { clientPort, peerPort } = ports;
   const url = `http://127.0.0.1:${clientPort}`;
   const bins = controlPlaneBinaries();
   const component = startComponent(workDir, 'etcd', bins.etcd, [
@@ -78,8 +91,9 @@ async function startApiserver(
   workDir: string,
   etcdUrl: string,
   certs: ControlPlaneCertificates,
+  port: number,
+  extraArgs: readonly string[] = [],
 ): Promise<{ component: Component; server: string }> {
-  const port = await freePort();
   const server = `https://127.0.0.1:${port}`;
   const component = startComponent(workDir, 'kube-apiserver', controlPlaneBinaries().kubeApiserver, [
     `--etcd-servers=${etcdUrl}`,
@@ -99,6 +113,7 @@ async function startApiserver(
     // Pod Security, RuntimeClass, ResourceQuota, LimitRanger and ValidatingAdmissionPolicy are on by default.
     '--enable-admission-plugins=NamespaceLifecycle,ServiceAccount,PodSecurity,RuntimeClass,LimitRanger,ResourceQuota,ValidatingAdmissionPolicy',
     '--v=1',
+    ...extraArgs,
   ]);
   const tls = {
     ca: readFileSync(certs.caCert),
@@ -180,10 +195,12 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
   const elapsed = (): string => `${((Date.now() - begin) / 1000).toFixed(1)} s`;
   try {
     const certs = createCertificates(workDir);
-    const etcd = await startEtcd(workDir);
+    const etcdPorts = { clientPort: await freePort(), peerPort: await freePort() };
+    const etcd = await startEtcd(workDir, etcdPorts);
     started.push(etcd.component);
     progress(`etcd v${bins.etcdVersion} ready at ${etcd.url} (${elapsed()})`);
-    const apiserver = await startApiserver(workDir, etcd.url, certs);
+    const apiserverPort = await freePort();
+    const apiserver = await startApiserver(workDir, etcd.url, certs, apiserverPort, options.apiserverArgs);
     started.push(apiserver.component);
     progress(`kube-apiserver v${bins.kubernetesVersion} ready at ${apiserver.server} (${elapsed()})`);
     const kubeconfigPath = join(workDir, 'kubeconfig');
@@ -194,7 +211,20 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
     });
     started.push(await startControllerManager(workDir, apiserver.server, certs));
     progress(`kube-controller-manager ready (${elapsed()})`);
-    return { server: apiserver.server, kubeconfigPath, workDir, kubernetesVersion: bins.kubernetesVersion, stop };
+    const restart = async (name: 'etcd' | 'kube-apiserver', how: { downMs?: number; signal?: NodeJS.Signals } = {}): Promise<void> => {
+      const index = started.findIndex((c) => c.name === name);
+      const running = started[index];
+      if (running === undefined) throw new Error(`${name} is not part of this control plane`);
+      await stopComponent(running, 0, how.signal ?? 'SIGKILL');
+      await new Promise((resolve) => setTimeout(resolve, how.downMs ?? 0));
+      const again =
+        name === 'etcd'
+          ? (await startEtcd(workDir, etcdPorts)).component
+          : (await startApiserver(workDir, etcd.url, certs, apiserverPort, options.apiserverArgs)).component;
+      started[index] = again;
+      progress(`${name} restarted (${elapsed()})`);
+    };
+    return { server: apiserver.server, kubeconfigPath, workDir, kubernetesVersion: bins.kubernetesVersion, stop, restart };
   } catch (error) {
     await stop();
     throw error;

@@ -37,11 +37,14 @@ export function logTail(component: Component, lines = 30): string {
   }
 }
 
-/** SIGTERM the component's process group, then SIGKILL it if it has not exited after the grace period. */
-export async function stopComponent(component: Component, graceMs = 10_000): Promise<void> {
+/**
+ * Signals the component's process group (SIGTERM by default), then SIGKILL it if it has not exited after the grace
+ * period; resolves once it has exited.
+ */
+export async function stopComponent(component: Component, graceMs = 10_000, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
   const pid = component.process.pid;
   if (pid === undefined || component.process.exitCode !== null || component.process.signalCode !== null) return;
-  signalGroup(pid, 'SIGTERM');
+  signalGroup(pid, signal);
   const timedOut = await Promise.race([
     component.exited.then(() => false),
     new Promise<boolean>((resolve) => setTimeout(() => resolve(true), graceMs).unref()),

@@ -14,7 +14,7 @@ export interface TcpProxy {
   open(): number;
   /** Black-holes every open connection, for good (see above). */
   stall(): number;
-  /** Resets every open connection. */
+  /** Resets every open connection, stalled ones included. */
   cut(): number;
   close(): Promise<void>;
 }
@@ -60,8 +60,8 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
       return count;
     },
     cut() {
-      const count = live.size;
-      for (const pair of [...live]) {
+      const count = live.size + stalled.size;
+      for (const pair of [...live, ...stalled]) {
         pair.client.resetAndDestroy();
         pair.upstream.destroy();
       }

@@ -51,6 +51,8 @@ function outcomeProblem(outcome: ObjectOutcome): Observed | undefined {
       return { status: 'Unknown', reason: conditionReasons.progressing, message: `${what} not written: ${describeObject(outcome.because)} failed` };
     case 'unserved':
       return undefined; // SealedSecret without its CRD: observeSecrets says so
+    case 'conflict':
+      return { status: 'False', reason: conditionReasons.objectConflict, message: outcome.message };
     case 'unchanged':
     case 'written': {
       const drift = driftOf(outcome.object as ObjectLike, outcome.current as ObjectLike, fieldManager);

@@ -10,6 +10,7 @@ import type { AgentPolicy } from '../api/v1alpha1/schema.ts';
 import { driftOf, repairedObject, type Drift, type ObjectLike } from '../envelope/drift.ts';
 import { operatorRoleBindingName, resourceKindOf } from '../envelope/resource-table.ts';
 import { isOwnedBy } from './ownership.ts';
+import type { WrittenObjects } from './written-objects.ts';
 import { KubeApiError } from '../kube/errors.ts';
 import { fieldManager } from '../kube/apply.ts';
 import { describeObject } from './aspects.ts';
@@ -46,6 +47,8 @@ export interface ApplyDeps {
   readonly metrics?: ApplyMetrics;
   /** Retries of a 403 on RBAC objects while a fresh RoleBinding propagates (default 20 x 250 ms). */
   readonly rbacPropagation?: { readonly attempts: number; readonly delayMs: number };
+  /** What this operator wrote, newer than the cache right after a write (see written-objects.ts). */
+  readonly written?: WrittenObjects;
   /** Called for each repaired object: drift on an object that existed while the spec did not change. */
   readonly onRepair?: (object: KubeObject, drift: Drift) => void;
 }
@@ -84,7 +87,8 @@ export async function applyEnvelope(
       outcomes.push({ object, result: 'unserved' });
       continue;
     }
-    const live = deps.reader.cached(refOf(object));
+    const cached = deps.reader.cached(refOf(object));
+    const live = deps.written === undefined ? cached : deps.written.freshest(refOf(object), cached);
     // The namespace and the shared RuntimeClass were claimed before this step (claims.ts); every other object must
     // be this policy's own, or absent, before Bulkhead writes it.
     const claimedBefore = object.kind === 'Namespace' || resourceKindOf(object).sharedByPolicies === true;
@@ -114,6 +118,7 @@ export async function applyEnvelope(
         current = await applyWithRbacRetry(object, deps, 'apply');
       }
       writes += 1;
+      deps.written?.remember(current);
       deps.metrics?.applied?.(object.kind);
       const repaired = live !== undefined && !specChanged;
       if (repaired) {

@@ -27,6 +27,7 @@ import type { ClusterReader, ClusterWriter, KubeObject } from './ports.ts';
 import { pruneEnvelope, type EnvelopePruned } from './prune.ts';
 import { reportStatus } from './status.ts';
 import type { ReconcileResult } from './workers.ts';
+import { WrittenObjects } from './written-objects.ts';
 
 export interface ReconcilerDeps {
   readonly config: OperatorConfig;
@@ -65,6 +66,7 @@ const dependencyBlocked = {
 };
 
 export function createReconciler(deps: ReconcilerDeps): (name: string) => Promise<ReconcileResult | void> {
+  const written = new WrittenObjects();
   return async function reconcile(name: string): Promise<ReconcileResult | void> {
     const raw = deps.reader.policy(name);
     if (raw === undefined) return; // deleted: garbage collection removes what it owned
@@ -115,7 +117,7 @@ export function createReconciler(deps: ReconcilerDeps): (name: string) => Promis
     }
 
     const desired = desiredState(policy, deps.config) as unknown as KubeObject[];
-    const applied = await applyEnvelope(policy, desired, { ...deps, onRepair: (object, drift) => reportRepair(raw, object, drift, deps, log) }, log, specChanged(raw));
+    const applied = await applyEnvelope(policy, desired, { ...deps, written, onRepair: (object, drift) => reportRepair(raw, object, drift, deps, log) }, log, specChanged(raw));
     errors.push(...applied.errors.map((e) => new Error(`write: ${e.message}`, { cause: e })));
     const pruned: EnvelopePruned | undefined = await step('prune', () => pruneEnvelope(policy, desired, deps, log));
     errors.push(...(pruned?.failed ?? []).map((f) => new Error(`prune: ${f.error.message}`, { cause: f.error })));

@@ -10,6 +10,7 @@ import type { AgentPolicy } from '../api/v1alpha1/schema.ts';
 import { driftOf, repairedObject, type Drift, type ObjectLike } from '../envelope/drift.ts';
 import { operatorRoleBindingName, resourceKindOf } from '../envelope/resource-table.ts';
 import { isOwnedBy } from './ownership.ts';
+import type { RepairBudget } from './repair-budget.ts';
 import type { WrittenObjects } from './written-objects.ts';
 import { KubeApiError } from '../kube/errors.ts';
 import { fieldManager } from '../kube/apply.ts';
@@ -29,6 +30,8 @@ export type ObjectOutcome =
   | { readonly object: KubeObject; readonly result: 'written'; readonly current: KubeObject; readonly drift: Drift; readonly repaired: boolean }
   | { readonly object: KubeObject; readonly result: 'failed'; readonly error: Error }
   | { readonly object: KubeObject; readonly result: 'skipped'; readonly because: KubeObject }
+  /** Drift on an object another writer keeps changing: its repair waits (repair-budget.ts); the status says so. */
+  | { readonly object: KubeObject; readonly result: 'deferred'; readonly delayMs: number; readonly repairs: number; readonly path: string }
   /** An object of that name exists and is not this policy's: never written (Bulkhead changes only what it owns). */
   | { readonly object: KubeObject; readonly result: 'conflict'; readonly message: string }
   /** The API server does not serve the kind (SealedSecret without the Sealed Secrets CRD): not attempted. */
@@ -47,6 +50,9 @@ export interface ApplyDeps {
   readonly metrics?: ApplyMetrics;
   /** Retries of a 403 on RBAC objects while a fresh RoleBinding propagates (default 20 x 250 ms). */
   readonly rbacPropagation?: { readonly attempts: number; readonly delayMs: number };
+  /** Bounds repairs of an object another writer keeps changing; the clock it is read with. */
+  readonly budget?: RepairBudget;
+  readonly now?: () => number;
   /** What this operator wrote, newer than the cache right after a write (see written-objects.ts). */
   readonly written?: WrittenObjects;
   /** Called for each repaired object: drift on an object that existed while the spec did not change. */
@@ -103,6 +109,16 @@ export async function applyEnvelope(
       continue;
     }
     const found = drift ?? { path: '', repair: 'apply' as const };
+    const repairing = live !== undefined && !specChanged;
+    const budgetKey = `${object.apiVersion}/${object.kind}/${object.metadata.namespace ?? ''}/${object.metadata.name}`;
+    const now = deps.now?.() ?? Date.now();
+    if (repairing && deps.budget !== undefined) {
+      const delayMs = deps.budget.delayFor(budgetKey, now);
+      if (delayMs > 0) {
+        outcomes.push({ object, result: 'deferred', delayMs, repairs: deps.budget.count(budgetKey, now), path: found.path });
+        continue;
+      }
+    }
     try {
       let current: KubeObject;
       if (live === undefined && !claimedBefore) {
@@ -120,10 +136,12 @@ export async function applyEnvelope(
       writes += 1;
       deps.written?.remember(current);
       deps.metrics?.applied?.(object.kind);
-      const repaired = live !== undefined && !specChanged;
+      const repaired = repairing;
       if (repaired) {
         deps.metrics?.driftRepaired?.(object.kind, found.repair);
-        deps.onRepair?.(object, found);
+        // One Event per object per window: a writer fighting over a field must not also flood the Events.
+        if ((deps.budget?.count(budgetKey, now) ?? 0) === 0) deps.onRepair?.(object, found);
+        deps.budget?.record(budgetKey, now);
       }
       log.debug({ object: describeObject(object), field: found.path, write: found.repair }, repaired ? 'drift repaired' : 'written');
       outcomes.push({ object, result: 'written', current, drift: found, repaired });

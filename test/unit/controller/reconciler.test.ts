@@ -171,6 +171,32 @@ describe('reconciler: status is written on every path and never claims more than
     assert.equal(condition(status, 'Ready')?.status, 'False');
   });
 
+  test('a writer that keeps widening an object gets a bounded number of repairs, then DriftContested naming it', async () => {
+    const cluster = new FakeCluster();
+    const reconcile = reconcilerOver(cluster);
+    await reconcile('p');
+    const ref = key({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', name: 'bulkhead-default-deny', namespace: 'agent-p' });
+    cluster.policyObject = { ...cluster.policyObject, status: { ...(cluster.policyObject['status'] as object), observedGeneration: 1 } };
+    let writes = 0;
+    const update = cluster.update;
+    cluster.update = async (object) => {
+      writes += 1;
+      return update(object);
+    };
+    let result: unknown;
+    for (let round = 0; round < 8; round += 1) {
+      const live = cluster.objects.get(ref) as KubeObject;
+      cluster.objects.set(ref, { ...live, metadata: { ...live.metadata, resourceVersion: String(1000 + round) }, spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'], ingress: [{}] } });
+      result = await reconcile('p');
+    }
+    assert.equal(writes, 5, 'five repairs, then it waits');
+    const status = cluster.statuses.at(-1);
+    assert.equal(condition(status, 'NetworkIsolated')?.reason, 'DriftContested');
+    assert.match(condition(status, 'NetworkIsolated')?.message ?? '', /NetworkPolicy agent-p\/bulkhead-default-deny keeps being changed by another writer/);
+    assert.ok((result as { requeueAfterMs?: number }).requeueAfterMs !== undefined, 'it comes back when the wait is over');
+    assert.equal(cluster.events.filter((e) => e.startsWith('DriftRepaired')).length, 1, 'one Event for the whole fight');
+  });
+
   test('a narrowed admission binding makes SandboxEnforced False even though every write succeeded', async () => {
     const cluster = new FakeCluster();
     const name = `${defaultOperatorConfig.agentPodsAdmissionPolicyName}-enforce`;

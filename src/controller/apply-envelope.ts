@@ -8,7 +8,10 @@
 import type { Logger } from 'pino';
 import type { AgentPolicy } from '../api/v1alpha1/schema.ts';
 import { driftOf, repairedObject, type Drift, type ObjectLike } from '../envelope/drift.ts';
-import { operatorRoleBindingName } from '../envelope/resource-table.ts';
+import { operatorRoleBindingName, resourceKindOf } from '../envelope/resource-table.ts';
+import { isOwnedBy } from './ownership.ts';
+import type { RepairBudget } from './repair-budget.ts';
+import type { WrittenObjects } from './written-objects.ts';
 import { KubeApiError } from '../kube/errors.ts';
 import { fieldManager } from '../kube/apply.ts';
 import { describeObject } from './aspects.ts';
@@ -27,6 +30,10 @@ export type ObjectOutcome =
   | { readonly object: KubeObject; readonly result: 'written'; readonly current: KubeObject; readonly drift: Drift; readonly repaired: boolean }
   | { readonly object: KubeObject; readonly result: 'failed'; readonly error: Error }
   | { readonly object: KubeObject; readonly result: 'skipped'; readonly because: KubeObject }
+  /** Drift on an object another writer keeps changing: its repair waits (repair-budget.ts); the status says so. */
+  | { readonly object: KubeObject; readonly result: 'deferred'; readonly delayMs: number; readonly repairs: number; readonly path: string }
+  /** An object of that name exists and is not this policy's: never written (Bulkhead changes only what it owns). */
+  | { readonly object: KubeObject; readonly result: 'conflict'; readonly message: string }
   /** The API server does not serve the kind (SealedSecret without the Sealed Secrets CRD): not attempted. */
   | { readonly object: KubeObject; readonly result: 'unserved' };
 
@@ -43,6 +50,11 @@ export interface ApplyDeps {
   readonly metrics?: ApplyMetrics;
   /** Retries of a 403 on RBAC objects while a fresh RoleBinding propagates (default 20 x 250 ms). */
   readonly rbacPropagation?: { readonly attempts: number; readonly delayMs: number };
+  /** Bounds repairs of an object another writer keeps changing; the clock it is read with. */
+  readonly budget?: RepairBudget;
+  readonly now?: () => number;
+  /** What this operator wrote, newer than the cache right after a write (see written-objects.ts). */
+  readonly written?: WrittenObjects;
   /** Called for each repaired object: drift on an object that existed while the spec did not change. */
   readonly onRepair?: (object: KubeObject, drift: Drift) => void;
 }
@@ -81,7 +93,15 @@ export async function applyEnvelope(
       outcomes.push({ object, result: 'unserved' });
       continue;
     }
-    const live = deps.reader.cached(refOf(object));
+    const cached = deps.reader.cached(refOf(object));
+    const live = deps.written === undefined ? cached : deps.written.freshest(refOf(object), cached);
+    // The namespace and the shared RuntimeClass were claimed before this step (claims.ts); every other object must
+    // be this policy's own, or absent, before Bulkhead writes it.
+    const claimedBefore = object.kind === 'Namespace' || resourceKindOf(object).sharedByPolicies === true;
+    if (!claimedBefore && live !== undefined && !isOwnedBy(live, policy.metadata.uid ?? '')) {
+      outcomes.push({ object, result: 'conflict', message: foreignMessage(object, live) });
+      continue;
+    }
     const drift = driftOf(object as ObjectLike, live as ObjectLike | undefined, fieldManager);
     if (drift === undefined && live !== undefined) {
       deps.metrics?.applySkipped?.(object.kind);
@@ -89,17 +109,39 @@ export async function applyEnvelope(
       continue;
     }
     const found = drift ?? { path: '', repair: 'apply' as const };
+    const repairing = live !== undefined && !specChanged;
+    const budgetKey = `${object.apiVersion}/${object.kind}/${object.metadata.namespace ?? ''}/${object.metadata.name}`;
+    const now = deps.now?.() ?? Date.now();
+    if (repairing && deps.budget !== undefined) {
+      const delayMs = deps.budget.delayFor(budgetKey, now);
+      if (delayMs > 0) {
+        outcomes.push({ object, result: 'deferred', delayMs, repairs: deps.budget.count(budgetKey, now), path: found.path });
+        continue;
+      }
+    }
     try {
-      const current =
-        found.repair === 'update' && live !== undefined
-          ? await deps.writer.update(repairedObject(object as ObjectLike, live as ObjectLike) as KubeObject)
-          : await applyWithRbacRetry(object, deps);
+      let current: KubeObject;
+      if (live === undefined && !claimedBefore) {
+        const created = await createOrFindOwn(object, policy.metadata.uid ?? '', deps);
+        if (typeof created === 'string') {
+          outcomes.push({ object, result: 'conflict', message: created });
+          continue;
+        }
+        current = created;
+      } else if (found.repair === 'update' && live !== undefined) {
+        current = await deps.writer.update(repairedObject(object as ObjectLike, live as ObjectLike) as KubeObject);
+      } else {
+        current = await applyWithRbacRetry(object, deps, 'apply');
+      }
       writes += 1;
+      deps.written?.remember(current);
       deps.metrics?.applied?.(object.kind);
-      const repaired = live !== undefined && !specChanged;
+      const repaired = repairing;
       if (repaired) {
         deps.metrics?.driftRepaired?.(object.kind, found.repair);
-        deps.onRepair?.(object, found);
+        // One Event per object per window: a writer fighting over a field must not also flood the Events.
+        if ((deps.budget?.count(budgetKey, now) ?? 0) === 0) deps.onRepair?.(object, found);
+        deps.budget?.record(budgetKey, now);
       }
       log.debug({ object: describeObject(object), field: found.path, write: found.repair }, repaired ? 'drift repaired' : 'written');
       outcomes.push({ object, result: 'written', current, drift: found, repaired });
@@ -118,16 +160,39 @@ export async function applyEnvelope(
  * The operator writes the agent Role with permissions it holds only through the RoleBinding it applied just before;
  * the authorizer sees a new binding a moment later, so a 403 on an RBAC object is retried briefly before failing.
  */
-async function applyWithRbacRetry(object: KubeObject, deps: ApplyDeps): Promise<KubeObject> {
+async function applyWithRbacRetry(object: KubeObject, deps: ApplyDeps, write: 'apply' | 'create'): Promise<KubeObject> {
   const rbacKind = object.apiVersion.startsWith('rbac.authorization.k8s.io/');
   const { attempts, delayMs } = deps.rbacPropagation ?? { attempts: 20, delayMs: 250 };
   for (let attempt = 1; ; attempt += 1) {
     try {
-      return await deps.writer.apply(object);
+      return write === 'create' ? await deps.writer.create(object) : await deps.writer.apply(object);
     } catch (error) {
       const forbidden = error instanceof KubeApiError && error.category === 'Forbidden';
       if (!rbacKind || !forbidden || attempt >= attempts) throw error;
       await new Promise((resolve) => setTimeout(resolve, delayMs));
     }
   }
+}
+
+/**
+ * A new object is created, never applied: an apply would merge into an object of the same name that someone else
+ * made (a ServiceAccount in an adopted namespace, a look-alike FlowSchema) and take it over. When the name is taken,
+ * the live object decides: this policy's own (the cache had not seen it yet) is fine, anything else is a conflict,
+ * returned as its message.
+ */
+async function createOrFindOwn(object: KubeObject, policyUid: string, deps: ApplyDeps): Promise<KubeObject | string> {
+  try {
+    return await applyWithRbacRetry(object, deps, 'create');
+  } catch (error) {
+    if (!(error instanceof KubeApiError && error.category === 'AlreadyExists')) throw error;
+    const live = await deps.reader.read(refOf(object));
+    if (live !== undefined && isOwnedBy(live, policyUid)) return live;
+    return foreignMessage(object, live);
+  }
+}
+
+function foreignMessage(object: KubeObject, live: KubeObject | undefined): string {
+  const owner = live?.metadata.ownerReferences?.find((r) => r.controller === true) ?? live?.metadata.ownerReferences?.[0];
+  const whose = owner === undefined ? 'was not created by Bulkhead for this policy' : `belongs to ${owner.kind} ${owner.name}`;
+  return `${describeObject(object)} already exists and ${whose}; Bulkhead never changes an object it does not own: remove or rename it`;
 }

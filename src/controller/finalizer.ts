@@ -16,29 +16,16 @@ export const finalizerName = 'bulkhead.dev/finalizer';
 interface RawNamespaceSpec {
   readonly name?: string;
   readonly deletionPolicy?: string;
-  readonly labels?: Record<string, string>;
-  readonly annotations?: Record<string, string>;
 }
 
 /** What deletion needs, read even from a policy that no longer validates (it must still be deletable). */
-function deletionIntent(raw: KubeObject): { namespace: string; retain: boolean; labels: Record<string, string>; annotations: Record<string, string> } {
+function deletionIntent(raw: KubeObject): { namespace: string; retain: boolean } {
   const parsed = parseAgentPolicy(raw);
   if (parsed.ok) {
-    const ns = parsed.policy.spec.namespace;
-    return {
-      namespace: agentNamespaceName(parsed.policy),
-      retain: ns.deletionPolicy === 'Retain',
-      labels: { ...(ns.labels ?? {}) },
-      annotations: { ...(ns.annotations ?? {}) },
-    };
+    return { namespace: agentNamespaceName(parsed.policy), retain: parsed.policy.spec.namespace.deletionPolicy === 'Retain' };
   }
   const ns = ((raw['spec'] as { namespace?: RawNamespaceSpec } | undefined)?.namespace ?? {}) as RawNamespaceSpec;
-  return {
-    namespace: ns.name ?? `agent-${raw.metadata.name}`,
-    retain: ns.deletionPolicy === 'Retain',
-    labels: { ...(ns.labels ?? {}) },
-    annotations: { ...(ns.annotations ?? {}) },
-  };
+  return { namespace: ns.name ?? `agent-${raw.metadata.name}`, retain: ns.deletionPolicy === 'Retain' };
 }
 
 export async function finalizePolicy(

@@ -51,6 +51,14 @@ function outcomeProblem(outcome: ObjectOutcome): Observed | undefined {
       return { status: 'Unknown', reason: conditionReasons.progressing, message: `${what} not written: ${describeObject(outcome.because)} failed` };
     case 'unserved':
       return undefined; // SealedSecret without its CRD: observeSecrets says so
+    case 'conflict':
+      return { status: 'False', reason: conditionReasons.objectConflict, message: outcome.message };
+    case 'deferred':
+      return {
+        status: 'False',
+        reason: conditionReasons.driftContested,
+        message: `${what} keeps being changed by another writer (at ${outcome.path}; repaired ${outcome.repairs} times in the last minute): next repair in ${Math.ceil(outcome.delayMs / 1000)} s`,
+      };
     case 'unchanged':
     case 'written': {
       const drift = driftOf(outcome.object as ObjectLike, outcome.current as ObjectLike, fieldManager);

@@ -60,6 +60,8 @@ export interface ClusterReader {
 export interface ClusterWriter {
   /** Server-side apply with force, as field manager "bulkhead". Resolves to the stored object. */
   apply(object: KubeObject): Promise<KubeObject>;
+  /** Creates an object that must not exist yet; a KubeApiError AlreadyExists when it does. */
+  create(object: KubeObject): Promise<KubeObject>;
   /**
    * Replaces the whole object (update), guarded by the resourceVersion it carries: what server-side apply cannot
    * repair (fields and set items another manager owns). Resolves to the stored object.

@@ -27,6 +27,8 @@ import type { ClusterReader, ClusterWriter, KubeObject } from './ports.ts';
 import { pruneEnvelope, type EnvelopePruned } from './prune.ts';
 import { reportStatus } from './status.ts';
 import type { ReconcileResult } from './workers.ts';
+import { WrittenObjects } from './written-objects.ts';
+import { RepairBudget } from './repair-budget.ts';
 
 export interface ReconcilerDeps {
   readonly config: OperatorConfig;
@@ -65,6 +67,8 @@ const dependencyBlocked = {
 };
 
 export function createReconciler(deps: ReconcilerDeps): (name: string) => Promise<ReconcileResult | void> {
+  const written = new WrittenObjects();
+  const budget = new RepairBudget();
   return async function reconcile(name: string): Promise<ReconcileResult | void> {
     const raw = deps.reader.policy(name);
     if (raw === undefined) return; // deleted: garbage collection removes what it owned
@@ -115,7 +119,7 @@ export function createReconciler(deps: ReconcilerDeps): (name: string) => Promis
     }
 
     const desired = desiredState(policy, deps.config) as unknown as KubeObject[];
-    const applied = await applyEnvelope(policy, desired, { ...deps, onRepair: (object, drift) => reportRepair(raw, object, drift, deps, log) }, log, specChanged(raw));
+    const applied = await applyEnvelope(policy, desired, { ...deps, written, budget, now: () => deps.now().getTime(), onRepair: (object, drift) => reportRepair(raw, object, drift, deps, log) }, log, specChanged(raw));
     errors.push(...applied.errors.map((e) => new Error(`write: ${e.message}`, { cause: e })));
     const pruned: EnvelopePruned | undefined = await step('prune', () => pruneEnvelope(policy, desired, deps, log));
     errors.push(...(pruned?.failed ?? []).map((f) => new Error(`prune: ${f.error.message}`, { cause: f.error })));
@@ -123,7 +127,12 @@ export function createReconciler(deps: ReconcilerDeps): (name: string) => Promis
       observeEnvelope(policy, deps.config, desired, applied, pruned, deps.reader),
     );
     const observations = observed?.observations ?? unobserved(errors.at(-1) as Error);
-    return finish(namespace, observations, observed?.recheckAfterMs === undefined ? undefined : { requeueAfterMs: observed.recheckAfterMs });
+    // A deferred repair comes back when its wait is over; a recheck when something outside the policy may appear.
+    const waits = [
+      ...applied.outcomes.flatMap((o) => (o.result === 'deferred' ? [o.delayMs] : [])),
+      ...(observed?.recheckAfterMs === undefined ? [] : [observed.recheckAfterMs]),
+    ];
+    return finish(namespace, observations, waits.length === 0 ? undefined : { requeueAfterMs: Math.min(...waits) });
   };
 }
 

@@ -9,7 +9,7 @@ import { usePlainJson } from './raw-serialization.ts';
 export const fieldManager = 'bulkhead';
 
 /** The part of client-node's KubernetesObjectApi these helpers use. */
-export type ObjectWriter = Pick<KubernetesObjectApi, 'patch' | 'delete' | 'replace'>;
+export type ObjectWriter = Pick<KubernetesObjectApi, 'patch' | 'delete' | 'replace' | 'create'>;
 
 export interface ApplyObject {
   readonly apiVersion: string;
@@ -61,6 +61,17 @@ export async function serverSideApply<T extends ApplyObject>(api: ObjectWriter, 
       PatchStrategy.ServerSideApply,
     ),
   );
+  return result as unknown as T;
+}
+
+/**
+ * Create only: the server refuses (409 AlreadyExists) when an object of that name exists, so an object someone else
+ * made is never taken over by an apply that would have merged into it.
+ */
+export async function createNew<T extends ApplyObject>(api: ObjectWriter, object: T, manager = fieldManager): Promise<T> {
+  usePlainJson(object.apiVersion, object.kind);
+  const request = { verb: 'create', kind: object.kind, namespace: object.metadata.namespace, name: object.metadata.name };
+  const result = await kubeCall(request, () => api.create(applyPayload(object) as unknown as KubernetesObject, undefined, undefined, manager));
   return result as unknown as T;
 }
 

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import * as k8s from '@kubernetes/client-node';
 import { group, plural, version } from '../api/v1alpha1/well-known.ts';
 import type { ClusterWriter, KubeObject } from '../controller/ports.ts';
-import { deleteObserved, replaceObserved, serverSideApply, type ApplyObject } from './apply.ts';
+import { createNew, deleteObserved, replaceObserved, serverSideApply, type ApplyObject } from './apply.ts';
 import { kubeCall } from './errors.ts';
 import { usePlainJson } from './raw-serialization.ts';
 
@@ -45,6 +45,10 @@ export function clusterWriter(clients: ClusterWriterClients): ClusterWriter {
   return {
     async apply(object) {
       return (await serverSideApply(clients.objects, object as unknown as ApplyObject)) as unknown as KubeObject;
+    },
+
+    async create(object) {
+      return (await createNew(clients.objects, object as unknown as ApplyObject)) as unknown as KubeObject;
     },
 
     async update(object) {

@@ -52,3 +52,15 @@ export const privateRanges: readonly Cidr[] = [
  * none of the IPv4 exceptions.
  */
 export const ipv4InIpv6Ranges: readonly Cidr[] = ['::ffff:0:0/96', '::/96'].map(parseCidr);
+
+/**
+ * Cloud metadata endpoints as single addresses: refused even where a link-local address is legitimate (NodeLocal
+ * DNSCache listens on 169.254.20.10, so the DNS cache address cannot refuse all of 169.254.0.0/16).
+ */
+export const metadataAddresses: readonly Cidr[] = [
+  '169.254.169.254/32', // AWS, GCP, Azure, OpenStack
+  '169.254.170.2/32', // AWS ECS task metadata
+  '100.100.100.200/32', // Alibaba Cloud
+  'fd00:ec2::254/128', // AWS IPv6
+  '64:ff9b::a9fe:a9fe/128', // 169.254.169.254 through NAT64
+].map(parseCidr);

@@ -191,7 +191,7 @@ describe('the Helm chart on a cluster', () => {
       ...(await rbac.listClusterRole({ labelSelector: selector })).items,
       ...(await rbac.listNamespacedRole({ namespace, labelSelector: selector })).items,
     ];
-    assert.deepEqual(roles.map((r) => r.metadata?.name).sort(), ['bulkhead-agent-ceiling', 'bulkhead-operator', 'bulkhead-operator-leader-election']);
+    assert.deepEqual(roles.map((r) => r.metadata?.name).sort(), ['bulkhead-agent-ceiling', 'bulkhead-operator', 'bulkhead-operator-audit', 'bulkhead-operator-leader-election']);
     for (const role of roles) {
       for (const rule of role.rules ?? []) {
         const where = `${role.metadata?.name}: ${JSON.stringify(rule)}`;
@@ -242,7 +242,7 @@ describe('the Helm chart on a cluster', () => {
     assert.deepEqual(deployment.spec?.template.spec?.containers[0]?.args, want.spec.template.spec.containers[0]?.args);
     assert.ok(deployment.spec?.template.spec?.containers[0]?.args?.includes('--log-level=debug'));
     const role = await admin.makeApiClient(k8s.RbacAuthorizationV1Api).readClusterRole({ name: 'bulkhead-operator' });
-    assert.deepEqual(role.rules?.find((r) => r.verbs.includes('bind'))?.resourceNames, ['bulkhead-agent-ceiling', 'edit', 'view']);
+    assert.deepEqual(role.rules?.find((r) => r.verbs.includes('bind'))?.resourceNames, ['bulkhead-agent-ceiling', 'bulkhead-operator-audit', 'edit', 'view']);
   });
 
   test('helm uninstall leaves only the CRD (kept on purpose) and what the admin made', async () => {

@@ -45,6 +45,10 @@ export const conditionReasons = {
   noSecrets: 'NoSecrets',
   /** The API server refused a write (the message names the object and the error). */
   applyFailed: 'ApplyFailed',
+  /** Another writer keeps changing an object of the envelope: repairs are spaced out and the object is named. */
+  driftContested: 'DriftContested',
+  /** An object of an envelope name exists and is not this policy's: Bulkhead leaves it alone and says so. */
+  objectConflict: 'ObjectConflict',
   /** After the pass, an object on the cluster still differs from the policy (the message names the field). */
   drifted: 'Drifted',
   /** An object the policy no longer wants could not be removed: it may still widen the envelope. */

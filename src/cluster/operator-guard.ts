@@ -18,6 +18,7 @@
  * whatever RBAC grants the operator there is limited by RBAC alone (see docs/security.md).
  */
 import { adoptAnnotation, group, managedByLabel, managedByValue, plural, policyLabel, apiVersion as policyApiVersion, kind as policyKind } from '../api/v1alpha1/well-known.ts';
+import { clusterWideDenyBinding } from './deny-binding.ts';
 import { installLabels } from './labels.ts';
 
 export interface OperatorGuardOptions {
@@ -187,11 +188,6 @@ export function operatorGuardPolicy(options: OperatorGuardOptions): object {
   };
 }
 
-export function operatorGuardBinding(options: OperatorGuardOptions): object {
-  return {
-    apiVersion: 'admissionregistration.k8s.io/v1',
-    kind: 'ValidatingAdmissionPolicyBinding',
-    metadata: { name: options.name, labels: installLabels('admission') },
-    spec: { policyName: options.name, validationActions: ['Deny'] },
-  };
+export function operatorGuardBinding(options: Pick<OperatorGuardOptions, 'name'>): object {
+  return clusterWideDenyBinding(options.name);
 }

@@ -6,6 +6,7 @@
  */
 import { managedByLabel, managedByValue } from '../api/v1alpha1/well-known.ts';
 import { apiGroupOf, resourceTable } from '../envelope/resource-table.ts';
+import { clusterWideDenyBinding } from './deny-binding.ts';
 import { installLabels } from './labels.ts';
 
 export interface TamperProtectionOptions {
@@ -60,11 +61,6 @@ export function tamperProtectionPolicy(options: TamperProtectionOptions): object
   };
 }
 
-export function tamperProtectionBinding(options: TamperProtectionOptions): object {
-  return {
-    apiVersion: 'admissionregistration.k8s.io/v1',
-    kind: 'ValidatingAdmissionPolicyBinding',
-    metadata: { name: options.name, labels: installLabels('admission') },
-    spec: { policyName: options.name, validationActions: ['Deny'] },
-  };
+export function tamperProtectionBinding(options: Pick<TamperProtectionOptions, 'name'>): object {
+  return clusterWideDenyBinding(options.name);
 }

@@ -3,11 +3,13 @@
  * raw-serialization.ts) and a watch through client-node's `Watch`, across all namespaces.
  *
  * client-node 2.0.1's `Watch` arms a 30 s timer that aborts the request with a TimeoutError; it is reset on every
- * chunk received, so it is an inactivity timeout. An idle watch (no events, and the API server's bookmarks come
- * about once a minute) would be aborted and re-established every 30 s. We therefore ask the server to end the watch
- * itself (`timeoutSeconds`, randomised between 5 and 10 minutes like client-go) and raise the client's inactivity
- * timeout above that. The field is TypeScript-private in 2.0.1 (`requestTimeoutMs`), so it is set through a cast;
- * should a client-node upgrade rename it, the informer still treats TimeoutError as a clean end and resumes.
+ * chunk received, so it is an inactivity timeout. The server ends each watch itself (`timeoutSeconds`, randomised
+ * between 5 and 10 minutes like client-go), and an idle watch receives the API server's bookmark about once a
+ * minute; so the inactivity timeout is set just above that minute: a healthy idle watch is not churned, and a
+ * connection that went silent without a FIN or RST (a stalled proxy, a NAT that forgot it) is noticed within about
+ * a minute and the watch resumes from its last resourceVersion. The field is TypeScript-private in 2.0.1
+ * (`requestTimeoutMs`), so it is set through a cast; should a client-node upgrade rename it, the informer still
+ * treats TimeoutError as a clean end and resumes.
  */
 import { Watch, type KubeConfig, type KubernetesObject, type KubernetesObjectApi } from '@kubernetes/client-node';
 import { kubeCall } from './errors.ts';
@@ -40,6 +42,9 @@ export function collectionPath(apiVersion: string, plural: string, namespace?: s
   const scope = namespace === undefined ? '' : `/namespaces/${namespace}`;
   return apiVersion.includes('/') ? `/apis/${apiVersion}${scope}/${plural}` : `/api/${apiVersion}${scope}/${plural}`;
 }
+
+/** A watch that delivered nothing, not even a bookmark (about one a minute), for this long is dead. */
+export const silentWatchMs = 65_000;
 
 export function kubeListWatch<T extends KubernetesObject>(deps: ListWatchDeps, target: ListWatchTarget): ListWatchSource<T> {
   usePlainJson(target.apiVersion, target.kind);
@@ -79,7 +84,7 @@ export function kubeListWatch<T extends KubernetesObject>(deps: ListWatchDeps, t
     async watch(resourceVersion, onEvent, onDone): Promise<WatchHandle> {
       const timeoutSeconds = Math.floor(300 * (1 + random()));
       const watch = new Watch(deps.kubeConfig);
-      (watch as unknown as { requestTimeoutMs: number }).requestTimeoutMs = (timeoutSeconds + 60) * 1000;
+      (watch as unknown as { requestTimeoutMs: number }).requestTimeoutMs = silentWatchMs;
       const query: Record<string, string | number | boolean> = {
         resourceVersion,
         allowWatchBookmarks: true,

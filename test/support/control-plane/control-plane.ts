@@ -16,6 +16,8 @@ export interface ControlPlane {
   readonly kubeconfigPath: string;
   readonly workDir: string;
   readonly kubernetesVersion: string;
+  /** Process ids of etcd, kube-apiserver and kube-controller-manager (the benchmark reads their CPU time). */
+  readonly pids: Readonly<Record<string, number>>;
   stop(): Promise<void>;
 }
 
@@ -194,7 +196,8 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
     });
     started.push(await startControllerManager(workDir, apiserver.server, certs));
     progress(`kube-controller-manager ready (${elapsed()})`);
-    return { server: apiserver.server, kubeconfigPath, workDir, kubernetesVersion: bins.kubernetesVersion, stop };
+    const pids = Object.fromEntries(started.map((c) => [c.name, c.process.pid ?? 0]));
+    return { server: apiserver.server, kubeconfigPath, workDir, kubernetesVersion: bins.kubernetesVersion, pids, stop };
   } catch (error) {
     await stop();
     throw error;

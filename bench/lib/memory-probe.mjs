@@ -3,6 +3,7 @@
 // named by BENCH_MEMORY_FILE, so the heap figure is live data only, not garbage waiting for a collection.
 // Plain JavaScript on purpose: a .ts preload would load Node's type stripper into the measured process (about 20 MB).
 import { writeFileSync } from 'node:fs';
+import process from 'node:process';
 import { getHeapStatistics } from 'node:v8';
 
 const file = process.env['BENCH_MEMORY_FILE'];

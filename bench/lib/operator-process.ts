@@ -70,6 +70,8 @@ export async function startOperatorProcess(options: OperatorProcessOptions): Pro
   const memoryFile = join(options.workDir, `${options.name}.memory.json`);
   const entry = options.kind === 'bundle' ? join(repository, 'dist/bulkhead.mjs') : join(repository, 'src/main.ts');
   const args = [
+    // Extra Node flags for an investigation (--trace-gc, --max-old-space-size=...), never set by the benchmark itself.
+    ...(process.env['BENCH_OPERATOR_NODE_FLAGS'] ?? '').split(' ').filter((f) => f !== ''),
     '--expose-gc',
     '--import',
     probeModule,
@@ -82,7 +84,7 @@ export async function startOperatorProcess(options: OperatorProcessOptions): Pro
     '--health-port',
     String(healthPort),
     '--log-level',
-    'warn',
+    process.env['BENCH_OPERATOR_LOG_LEVEL'] ?? 'warn', // debug, to see what a slow phase waits on
     ...(options.resync === undefined ? [] : ['--resync', options.resync]),
   ];
   const component: Component = startComponent(options.workDir, options.name, process.execPath, args, {

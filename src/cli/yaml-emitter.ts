@@ -22,11 +22,25 @@ export function toYamlStream(values: readonly unknown[]): string {
   return values.map(toYaml).join('---\n');
 }
 
-const plainSafe = /^[A-Za-z_][-A-Za-z0-9_./]*$/;
-const plainReserved = /^(y|yes|n|no|true|false|on|off|null)$/i;
+/** Words a YAML 1.1 reader takes for a boolean or null, in any case. */
+const reserved = new Set(['y', 'yes', 'n', 'no', 'true', 'false', 'on', 'off', 'null']);
+
+/** /^[A-Za-z_][-A-Za-z0-9_./]*$/, as a loop over character codes (a regular expression per scalar was slower). */
+function plainSafe(value: string): boolean {
+  const length = value.length;
+  if (length === 0) return false;
+  const first = value.charCodeAt(0);
+  if (!((first >= 65 && first <= 90) || (first >= 97 && first <= 122) || first === 95)) return false;
+  for (let i = 1; i < length; i++) {
+    const c = value.charCodeAt(i);
+    // a-z, A-Z, "-", ".", "/", 0-9, "_"
+    if (!((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 45 && c <= 57) || c === 95)) return false;
+  }
+  return length > 5 || !reserved.has(value.toLowerCase());
+}
 
 function quote(value: string): string {
-  if (plainSafe.test(value) && !plainReserved.test(value)) return value;
+  if (plainSafe(value)) return value;
   // YAML 1.1 readers treat U+2028/U+2029 as line breaks; JSON.stringify leaves them raw.
   return JSON.stringify(value).replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }

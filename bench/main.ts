@@ -41,9 +41,11 @@ async function main(options: BenchOptions): Promise<void> {
     }
     for (const size of options.sizes) {
       const result = await runCluster(size, options, progress);
-      results.cluster = { ...results.cluster, [String(size)]: { ...provenance(), ...result } };
+      // A run with extra Node flags for the operator (an investigation) is kept beside the plain one, not over it.
+      const key = result.operatorNodeFlags === '' ? String(size) : `${size} ${result.operatorNodeFlags}`;
+      results.cluster = { ...results.cluster, [key]: { ...provenance(), ...result } };
       save();
-      print(`Cluster run: ${size.toLocaleString('en-US')} policies`, clusterRows(result));
+      print(`Cluster run: ${size.toLocaleString('en-US')} policies${result.operatorNodeFlags === '' ? '' : `, operator run with ${result.operatorNodeFlags}`}`, clusterRows(result));
     }
   }
   if (options.sections.includes('flowschemas')) {

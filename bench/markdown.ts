@@ -25,8 +25,9 @@ if (results.machine !== undefined) {
 }
 const render = results.render as (Provenance & { runs: RenderRun[] }) | undefined;
 if (render !== undefined) section('Render', render, renderRows(render.runs));
-for (const [size, result] of Object.entries(results.cluster ?? {}).sort((a, b) => Number(a[0]) - Number(b[0]))) {
-  section(`${Number(size).toLocaleString('en-US')} policies`, result as Provenance, clusterRows(result as ClusterResult));
+for (const [key, result] of Object.entries(results.cluster ?? {}).sort((a, b) => parseInt(a[0]) - parseInt(b[0]) || a[0].localeCompare(b[0]))) {
+  const flags = (result as ClusterResult).operatorNodeFlags ?? '';
+  section(`${parseInt(key).toLocaleString('en-US')} policies${flags === '' ? '' : `, operator run with \`${flags}\``}`, result as Provenance, clusterRows(result as ClusterResult));
 }
 const flowSchemas = results.flowschemas as (Provenance & FlowSchemaResult) | undefined;
 if (flowSchemas !== undefined) section(`${flowSchemas.flowSchemas.toLocaleString('en-US')} per-policy FlowSchemas`, flowSchemas, flowSchemaRows(flowSchemas));

@@ -22,6 +22,8 @@ export interface ClusterResult {
   readonly startedAt: string;
   readonly kubernetesVersion: string;
   readonly operatorRuns: 'bundle' | 'source';
+  /** Extra Node flags the operator ran with (BENCH_OPERATOR_NODE_FLAGS), "" for none. */
+  readonly operatorNodeFlags: string;
   /** Envelope objects of the N policies (each shared RuntimeClass once), and per policy. */
   readonly envelopeObjects: number;
   readonly objectsPerPolicy: number;
@@ -54,6 +56,7 @@ export async function runCluster(size: number, options: BenchOptions, progress: 
       startedAt: new Date().toISOString(),
       kubernetesVersion: ctx.controlPlane.kubernetesVersion,
       operatorRuns: options.operator,
+      operatorNodeFlags: (process.env['BENCH_OPERATOR_NODE_FLAGS'] ?? '').trim(),
       envelopeObjects,
       objectsPerPolicy: envelopeObjects / size,
     };

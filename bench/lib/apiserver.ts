@@ -4,7 +4,7 @@
  * by the `exempt` FlowSchema first and never walk the others, so they would hide what many FlowSchemas cost.
  */
 import * as k8s from '@kubernetes/client-node';
-import { groupSums, mutatingMethods, parseMetrics, sumOf } from './prometheus.ts';
+import { groupSums, mutatingMethods, parseMetrics } from './prometheus.ts';
 import { rawClient, type RawClient } from './http.ts';
 import { summarize, type Summary } from './stats.ts';
 
@@ -95,10 +95,3 @@ export async function probeLatency(admin: k8s.KubeConfig, token: string, count: 
   }
   return { get: summarize(times.get), list: summarize(times.list), create: summarize(times.create) };
 }
-
-/** Mutating requests the API server counted, from a delta of counters. */
-export function mutatingTotal(delta: ReadonlyMap<string, number>): number {
-  return total(delta, isMutatingKey);
-}
-
-export { sumOf };

@@ -31,7 +31,7 @@ export function readResults(path: string, fresh: boolean): ResultsFile {
   return JSON.parse(readFileSync(path, 'utf8')) as ResultsFile;
 }
 
-/** Rounds every number to 4 significant decimals: sub-microsecond digits of a timing are noise. */
+/** Six significant digits for every fraction: the further digits of a timing are noise. */
 function rounded(_key: string, value: unknown): unknown {
   return typeof value === 'number' && Number.isFinite(value) && !Number.isInteger(value) ? Number(value.toPrecision(6)) : value;
 }

@@ -1,4 +1,4 @@
-/** Pure arithmetic over measured samples: percentiles, rates, rounding for tables. */
+/** Pure arithmetic over measured samples: percentiles, summaries, rates. */
 
 /**
  * The p-th percentile (0-100) by the nearest-rank method: the smallest sample with at least p% of the samples at or
@@ -36,18 +36,6 @@ export function summarize(samples: readonly number[]): Summary {
 /** Events per minute over a window of `ms` milliseconds. */
 export function perMinute(count: number, ms: number): number {
   return ms <= 0 ? Number.NaN : (count * 60_000) / ms;
-}
-
-/** A figure per 1,000 policies (memory, CPU). */
-export function perThousand(value: number, policies: number): number {
-  return policies <= 0 ? Number.NaN : (value * 1000) / policies;
-}
-
-/** Rounds to `digits` significant decimals for the JSON results (full precision is noise, not information). */
-export function round(value: number, digits = 3): number {
-  if (!Number.isFinite(value)) return value;
-  const factor = 10 ** digits;
-  return Math.round(value * factor) / factor;
 }
 
 export const mib = (bytes: number): number => bytes / (1024 * 1024);

@@ -65,28 +65,38 @@ class Moments {
   }
 }
 
-export class PolicyReadiness {
-  readonly #informer: Informer<StoredPolicy>;
-  readonly #ready = new Moments();
+/** One informer the benchmark starts (waiting for its first list) and stops. */
+class Watching<T extends KubernetesObject> {
+  protected readonly informer: Informer<T>;
 
-  constructor(clients: Clients) {
-    this.#informer = new Informer<StoredPolicy>({
-      name: 'bench AgentPolicy',
-      source: kubeListWatch<StoredPolicy>(clients, { apiVersion: 'bulkhead.dev/v1alpha1', kind: 'AgentPolicy', plural: 'agentpolicies' }),
-    });
-    const seen = (p: StoredPolicy): void => {
-      if (isReady(p)) this.#ready.mark(p.metadata?.name ?? '');
-    };
-    this.#informer.on({ add: seen, update: seen });
+  constructor(informer: Informer<T>) {
+    this.informer = informer;
   }
 
   async start(): Promise<void> {
-    this.#informer.start();
-    await this.#informer.waitForSync();
+    this.informer.start();
+    await this.informer.waitForSync();
   }
 
   stop(): Promise<void> {
-    return this.#informer.stop();
+    return this.informer.stop();
+  }
+}
+
+export class PolicyReadiness extends Watching<StoredPolicy> {
+  readonly #ready = new Moments();
+
+  constructor(clients: Clients) {
+    super(
+      new Informer<StoredPolicy>({
+        name: 'bench AgentPolicy',
+        source: kubeListWatch<StoredPolicy>(clients, { apiVersion: 'bulkhead.dev/v1alpha1', kind: 'AgentPolicy', plural: 'agentpolicies' }),
+      }),
+    );
+    const seen = (p: StoredPolicy): void => {
+      if (isReady(p)) this.#ready.mark(p.metadata?.name ?? '');
+    };
+    this.informer.on({ add: seen, update: seen });
   }
 
   /** How many of `names` have been Ready at least once. */
@@ -101,45 +111,32 @@ export class PolicyReadiness {
   waitReady(name: string, timeoutMs: number): Promise<number> {
     return this.#ready.next(name, false, timeoutMs);
   }
-
-  /** Every cached policy's Ready condition status, for the progress line of a run that did not converge. */
-  notReady(names: readonly string[]): string[] {
-    return names.filter((n) => this.#ready.first(n) === undefined);
-  }
 }
 
 /** When each managed NetworkPolicy was (re)created: the repair measurement deletes one and waits for it. */
-export class NetworkPolicyArrivals {
-  readonly #informer: Informer;
+export class NetworkPolicyArrivals extends Watching<KubernetesObject> {
   readonly #added = new Moments();
 
   constructor(clients: Clients) {
-    this.#informer = new Informer({
-      name: 'bench NetworkPolicy',
-      source: kubeListWatch(clients, {
-        apiVersion: 'networking.k8s.io/v1',
-        kind: 'NetworkPolicy',
-        plural: 'networkpolicies',
-        labelSelector: `${managedByLabel}=${managedByValue}`,
+    super(
+      new Informer({
+        name: 'bench NetworkPolicy',
+        source: kubeListWatch(clients, {
+          apiVersion: 'networking.k8s.io/v1',
+          kind: 'NetworkPolicy',
+          plural: 'networkpolicies',
+          labelSelector: `${managedByLabel}=${managedByValue}`,
+        }),
       }),
-    });
-    this.#informer.on({
+    );
+    this.informer.on({
       add: (o) => this.#added.mark(cacheKey(o.metadata?.namespace, o.metadata?.name ?? '')),
       delete: (o) => this.#added.forget(cacheKey(o.metadata?.namespace, o.metadata?.name ?? '')),
     });
   }
 
-  async start(): Promise<void> {
-    this.#informer.start();
-    await this.#informer.waitForSync();
-  }
-
-  stop(): Promise<void> {
-    return this.#informer.stop();
-  }
-
   exists(namespace: string, name: string): boolean {
-    return this.#informer.get(name, namespace) !== undefined;
+    return this.informer.get(name, namespace) !== undefined;
   }
 
   /** The next time the NetworkPolicy is added (after a deletion the benchmark made). */
@@ -149,32 +146,24 @@ export class NetworkPolicyArrivals {
 }
 
 /** Counts renewals of the operator's leader-election Lease (each successful one changes it). */
-export class LeaseRenewals {
-  readonly #informer: Informer;
+export class LeaseRenewals extends Watching<KubernetesObject> {
   #updates = 0;
 
   constructor(clients: Clients, leaseName = 'bulkhead-controller') {
-    this.#informer = new Informer({
-      name: 'bench Lease',
-      source: kubeListWatch(clients, {
-        apiVersion: 'coordination.k8s.io/v1',
-        kind: 'Lease',
-        plural: 'leases',
-        namespace: defaultOperatorConfig.operatorNamespace,
-        fieldSelector: `metadata.name=${leaseName}`,
+    super(
+      new Informer({
+        name: 'bench Lease',
+        source: kubeListWatch(clients, {
+          apiVersion: 'coordination.k8s.io/v1',
+          kind: 'Lease',
+          plural: 'leases',
+          namespace: defaultOperatorConfig.operatorNamespace,
+          fieldSelector: `metadata.name=${leaseName}`,
+        }),
       }),
-    });
+    );
     const count = (): void => void this.#updates++;
-    this.#informer.on({ add: count, update: count });
-  }
-
-  async start(): Promise<void> {
-    this.#informer.start();
-    await this.#informer.waitForSync();
-  }
-
-  stop(): Promise<void> {
-    return this.#informer.stop();
+    this.informer.on({ add: count, update: count });
   }
 
   /** Creations and updates of the Lease seen so far. */

@@ -2,7 +2,7 @@ import type { AgentPolicy } from '../api/v1alpha1/schema.ts';
 import type { OperatorConfig } from '../config.ts';
 import { desiredState, type DesiredObject } from '../desired/desired-state.ts';
 import { driftOf, type ObjectLike } from '../envelope/drift.ts';
-import { compareForApply } from '../envelope/resource-table.ts';
+import { sortForApply } from '../desired/apply-order.ts';
 import type { OutputFormat } from './flags.ts';
 import { toYamlStream } from './yaml-emitter.ts';
 
@@ -46,10 +46,10 @@ export function renderPolicies(policies: readonly AgentPolicy[], config: Operato
       }
     }
   }
-  objects.sort(compareForApply); // stable: within a rank, policies keep their input order
+  const ordered = sortForApply(objects); // stable: within a rank, policies keep their input order
   const text =
     format === 'json'
-      ? `${JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }, null, 2)}\n`
-      : toYamlStream(objects);
-  return { text, objectCount: objects.length, withoutUid };
+      ? `${JSON.stringify({ apiVersion: 'v1', kind: 'List', items: ordered }, null, 2)}\n`
+      : toYamlStream(ordered);
+  return { text, objectCount: ordered.length, withoutUid };
 }

@@ -2,7 +2,7 @@ import { apiVersion, kind, managedLabels } from '../api/v1alpha1/well-known.ts';
 import { agentNamespaceName } from '../api/v1alpha1/defaults.ts';
 import type { AgentPolicy } from '../api/v1alpha1/schema.ts';
 import type { OperatorConfig } from '../config.ts';
-import { compareForApply } from '../envelope/resource-table.ts';
+import { sortForApply } from './apply-order.ts';
 import type { DesiredContext } from './context.ts';
 import { flowSchemaObjects } from './flow-schema.ts';
 import { namespaceObject } from './namespace.ts';
@@ -63,5 +63,5 @@ export function desiredState(policy: AgentPolicy, config: OperatorConfig, option
     ...quotaObjects(context),
     ...sealedSecretObjects(context),
   ];
-  return objects.sort(compareForApply);
+  return sortForApply(objects);
 }

@@ -10,6 +10,22 @@ import { privateRanges, unreachableRanges } from '../net/network-ranges.ts';
  * list is sorted, so the output is minimal and deterministic.
  */
 export function ipBlockFor(cidrText: string, userExcept: readonly string[] = [], allowPrivate = false): IPBlock {
+  // The same few blocks (0.0.0.0/0, ::/0) recur in most policies: compute each once. A fresh copy every time, so no
+  // caller's object shares an array with another's.
+  const key = `${cidrText}|${userExcept.join(',')}|${allowPrivate}`;
+  let block = computed.get(key);
+  if (block === undefined) {
+    block = computeIpBlock(cidrText, userExcept, allowPrivate);
+    if (computed.size >= computedLimit) computed.clear();
+    computed.set(key, block);
+  }
+  return block.except === undefined ? { cidr: block.cidr } : { cidr: block.cidr, except: [...block.except] };
+}
+
+const computed = new Map<string, IPBlock>();
+const computedLimit = 4096;
+
+function computeIpBlock(cidrText: string, userExcept: readonly string[], allowPrivate: boolean): IPBlock {
   const cidr = parseCidr(cidrText);
   const candidates: Cidr[] = [
     ...userExcept.map(parseCidr),

@@ -265,7 +265,18 @@ const port = field(
   [{ message: 'a named port must contain a letter', cel: "type(self.port) == int || self.port.matches('[a-z]')", fieldPath: '.port' }],
 );
 
+/** Three field rules ask about each CIDR, and a few blocks recur in most policies: each text is checked once. */
+const cidrChecks = new Map<string, string | undefined>();
+
 function cidrCheck(text: string): string | undefined {
+  if (cidrChecks.has(text)) return cidrChecks.get(text);
+  const problem = checkCidr(text);
+  if (cidrChecks.size >= 4096) cidrChecks.clear();
+  cidrChecks.set(text, problem);
+  return problem;
+}
+
+function checkCidr(text: string): string | undefined {
   try {
     const c = parseCidr(text);
     if (!isCanonical(c)) return `must be in canonical form (no host bits set): ${formatCidr(masked(c))}`;

@@ -16,6 +16,8 @@ export interface ControlPlane {
   readonly kubeconfigPath: string;
   readonly workDir: string;
   readonly kubernetesVersion: string;
+  /** Process ids of etcd, kube-apiserver and kube-controller-manager (the benchmark reads their CPU time). */
+  readonly pids: Readonly<Record<string, number>>;
   stop(): Promise<void>;
   /**
    * Fault injection: kills one component (SIGKILL unless told otherwise: no graceful shutdown, as when a node dies),
@@ -224,7 +226,9 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
       started[index] = again;
       progress(`${name} restarted (${elapsed()})`);
     };
-    return { server: apiserver.server, kubeconfigPath, workDir, kubernetesVersion: bins.kubernetesVersion, stop, restart };
+    // The pids at start (the benchmark reads their CPU from /proc); a restarted component gets a new one.
+    const pids = Object.fromEntries(started.map((c) => [c.name, c.process.pid ?? 0]));
+    return { server: apiserver.server, kubeconfigPath, workDir, kubernetesVersion: bins.kubernetesVersion, pids, stop, restart };
   } catch (error) {
     await stop();
     throw error;

@@ -14,11 +14,17 @@ export interface Component {
 /** File in the work directory listing every process group the reaper must kill if the runner dies. */
 export const pidFileName = 'pids';
 
-export function startComponent(workDir: string, name: string, binary: string, args: readonly string[]): Component {
+export function startComponent(
+  workDir: string,
+  name: string,
+  binary: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Component {
   const logPath = join(workDir, `${name}.log`);
   const log = openSync(logPath, 'a');
   // detached: its own process group, so teardown and the reaper can kill it with everything it started.
-  const child = spawn(binary, args, { cwd: workDir, detached: true, stdio: ['ignore', log, log] });
+  const child = spawn(binary, args, { cwd: workDir, env, detached: true, stdio: ['ignore', log, log] });
   closeSync(log);
   if (child.pid !== undefined) appendFileSync(join(workDir, pidFileName), `${child.pid}\n`);
   const exited = new Promise<void>((resolve) => {

@@ -1,0 +1,127 @@
+/**
+ * The operator under test, as its own process (what production runs: `node bulkhead.mjs controller`), authenticated
+ * as its ServiceAccount with a TokenRequest token in a file, leader election on, default concurrency. A separate
+ * process so its memory and CPU are its own, not mixed with the benchmark's caches and bookkeeping. It is registered
+ * with the control plane's reaper, so it dies with the benchmark.
+ */
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as k8s from '@kubernetes/client-node';
+import { defaultOperatorConfig } from '../../src/config.ts';
+import { freePort } from '../../test/support/control-plane/ports.ts';
+import { logTail, startComponent, stopComponent, type Component } from '../../test/support/control-plane/processes.ts';
+import { probe, waitUntil } from '../../test/support/control-plane/readiness.ts';
+import { parseMetrics, type Sample } from './prometheus.ts';
+import { processCpuSeconds, processMemory, type ProcessMemory } from './proc.ts';
+
+const repository = fileURLToPath(new URL('../../', import.meta.url));
+const probeModule = fileURLToPath(new URL('./memory-probe.mjs', import.meta.url));
+
+export interface OperatorMemory extends ProcessMemory {
+  /** After a full collection (the probe's gc()). */
+  readonly heapUsed: number;
+  readonly heapTotal: number;
+  readonly external: number;
+  /** RSS right after that collection. */
+  readonly rssAfterGc: number;
+}
+
+export interface OperatorProcess {
+  readonly pid: number;
+  readonly healthPort: number;
+  metrics(): Promise<Sample[]>;
+  /** Full garbage collection in the operator, then its memory. */
+  memory(): Promise<OperatorMemory>;
+  cpuSeconds(): number;
+  stop(): Promise<void>;
+  logTail(): string;
+}
+
+export interface OperatorProcessOptions {
+  readonly workDir: string;
+  /** The admin kubeconfig: the operator takes its cluster and CA, and authenticates with the token file instead. */
+  readonly kubeconfigPath: string;
+  readonly admin: k8s.KubeConfig;
+  readonly kind: 'bundle' | 'source';
+  readonly resync?: string;
+  /** Distinguishes the log files of successive operator processes of one run. */
+  readonly name: string;
+}
+
+/** A token of the operator's ServiceAccount in a file (12 hours: a 10,000-policy run is long). */
+export async function writeOperatorToken(admin: k8s.KubeConfig, workDir: string): Promise<string> {
+  const core = admin.makeApiClient(k8s.CoreV1Api);
+  const request = await core.createNamespacedServiceAccountToken({
+    name: defaultOperatorConfig.operatorServiceAccount,
+    namespace: defaultOperatorConfig.operatorNamespace,
+    body: { spec: { audiences: [], expirationSeconds: 12 * 3600 } },
+  });
+  const token = request.status?.token;
+  if (token === undefined) throw new Error('TokenRequest returned no token');
+  const path = join(workDir, 'bulkhead.token');
+  writeFileSync(path, token, { mode: 0o600 });
+  return path;
+}
+
+export async function startOperatorProcess(options: OperatorProcessOptions): Promise<OperatorProcess> {
+  const tokenFile = await writeOperatorToken(options.admin, options.workDir);
+  const healthPort = await freePort();
+  const memoryFile = join(options.workDir, `${options.name}.memory.json`);
+  const entry = options.kind === 'bundle' ? join(repository, 'dist/bulkhead.mjs') : join(repository, 'src/main.ts');
+  const args = [
+    // Extra Node flags for an investigation (--trace-gc, --max-old-space-size=...), never set by the benchmark itself.
+    ...(process.env['BENCH_OPERATOR_NODE_FLAGS'] ?? '').split(' ').filter((f) => f !== ''),
+    '--expose-gc',
+    '--import',
+    probeModule,
+    entry,
+    'controller',
+    '--kubeconfig',
+    options.kubeconfigPath,
+    '--token-file',
+    tokenFile,
+    '--health-port',
+    String(healthPort),
+    '--log-level',
+    process.env['BENCH_OPERATOR_LOG_LEVEL'] ?? 'warn', // debug, to see what a slow phase waits on
+    ...(options.resync === undefined ? [] : ['--resync', options.resync]),
+  ];
+  const component: Component = startComponent(options.workDir, options.name, process.execPath, args, {
+    ...process.env,
+    NODE_ENV: 'production',
+    BENCH_MEMORY_FILE: memoryFile,
+  });
+  const pid = component.process.pid;
+  if (pid === undefined) throw new Error('the operator process did not start');
+  const base = `http://127.0.0.1:${healthPort}`;
+  await waitUntil('the operator /readyz (leader, caches synced)', async () => (await probe(`${base}/readyz`)).status === 200, {
+    timeoutMs: 600_000,
+    exited: component.exited,
+  }).catch((error: Error) => {
+    throw new Error(`${error.message}\n--- operator log ---\n${logTail(component)}`);
+  });
+
+  return {
+    pid,
+    healthPort,
+    async metrics() {
+      const res = await probe(`${base}/metrics`);
+      if (res.status !== 200) throw new Error(`operator /metrics answered ${res.status}`);
+      return parseMetrics(res.body);
+    },
+    async memory() {
+      rmSync(memoryFile, { force: true });
+      process.kill(pid, 'SIGUSR2');
+      await waitUntil('the operator memory probe', async () => existsSync(memoryFile) && readFileSync(memoryFile, 'utf8').endsWith('}'), {
+        timeoutMs: 60_000,
+        exited: component.exited,
+      });
+      const probed = JSON.parse(readFileSync(memoryFile, 'utf8')) as { rss: number; heapUsed: number; heapTotal: number; external: number };
+      return { ...processMemory(pid), heapUsed: probed.heapUsed, heapTotal: probed.heapTotal, external: probed.external, rssAfterGc: probed.rss };
+    },
+    cpuSeconds: () => processCpuSeconds(pid),
+    stop: () => stopComponent(component, 30_000),
+    logTail: () => logTail(component),
+  };
+}

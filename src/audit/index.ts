@@ -5,7 +5,6 @@
 import type { AdmissionObject, AuditObjects, Binding, NetworkPolicy, Obj, Pod, RoleObject, RuntimeClass, SecretMeta, Subject } from './objects.ts';
 
 export interface AuditIndex {
-  readonly objects: AuditObjects;
   namespace(name: string): Obj | undefined;
   networkPolicies(namespace: string): readonly NetworkPolicy[];
   pods(namespace: string): readonly Pod[];
@@ -59,7 +58,6 @@ export function indexAuditObjects(objects: AuditObjects): AuditIndex {
     }
   }
   return {
-    objects,
     namespace: (name) => namespaces.get(name),
     networkPolicies: (ns) => networkPolicies.get(ns) ?? [],
     pods: (ns) => pods.get(ns) ?? [],

@@ -56,8 +56,8 @@ export function operatorClusterRoleRules(options: OperatorRbacOptions): Rule[] {
       verbs: ['bind'],
       resourceNames: [...new Set([options.ceilingClusterRole, operatorAuditRoleName, ...options.bindableClusterRoles])].sort(),
     },
-    // The isolation audit: which bindings name an agent, and the rules of the roles they bind.
-    { apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterrolebindings', 'clusterroles'], verbs: ['list'] },
+    // The isolation audit watches which bindings name an agent, and the rules of the roles they bind.
+    { apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterrolebindings', 'clusterroles'], verbs: ['list', 'watch'] },
     { apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
   ];
 }

@@ -10,8 +10,8 @@ import type { Logger } from 'pino';
 import { apiVersion as policyApiVersion, kind as policyKind, managedByLabel, managedByValue, plural } from '../api/v1alpha1/well-known.ts';
 import { resourceTable, verifiedKinds, type ResourceKind } from '../envelope/resource-table.ts';
 import { kindKey, type ReaderSources } from '../kube/cluster-reader.ts';
-import { Informer } from '../kube/informer.ts';
-import { kubeListWatch } from '../kube/list-watch.ts';
+import type { Informer } from '../kube/informer.ts';
+import { kindInformer } from './kind-informer.ts';
 import { OwnerIndex } from '../kube/owner-index.ts';
 import { RuntimeClassIndex } from './runtime-class-index.ts';
 import type { KubeObject } from './ports.ts';
@@ -19,8 +19,8 @@ import type { KubeObject } from './ports.ts';
 export interface InformerHandlers {
   /** An AgentPolicy was added, changed or deleted. */
   readonly policyChanged: (policy: KubernetesObject) => void;
-  /** An owned object changed: enqueue the policies that own it (old and new owners). */
-  readonly ownedChanged: (object: KubeObject) => void;
+  /** An owned object changed (`previous`: the version before an update): enqueue the policies that own either. */
+  readonly ownedChanged: (object: KubeObject, previous?: KubeObject) => void;
   /** A verified object (or the permission ceiling) changed: every policy's status or validity may change. */
   readonly verifiedChanged: () => void;
   /**
@@ -84,7 +84,7 @@ export class EnvelopeInformers {
   }
 
   /** The caches the ClusterReader reads. */
-  sources(api: Pick<ReaderSources, 'objects' | 'rbac'>): ReaderSources {
+  sources(api: Pick<ReaderSources, 'objects' | 'rbac'>): Omit<ReaderSources, 'runtimeClass'> {
     return {
       ...api,
       policies: this.policies,
@@ -141,8 +141,7 @@ export class EnvelopeInformers {
       },
       update: (o, previous) => {
         index.upsert(o, previous);
-        changed(o as KubeObject);
-        changed(previous as KubeObject);
+        changed(o as KubeObject, previous as KubeObject);
       },
       delete: (o) => {
         index.remove(o);
@@ -169,16 +168,10 @@ export class EnvelopeInformers {
   }
 
   #informer(kind: Pick<ResourceKind, 'apiVersion' | 'kind' | 'plural'>, labelSelector: string | undefined, fieldSelector?: string): Informer {
-    return new Informer({
-      name: kind.kind,
-      source: kubeListWatch<KubernetesObject>(this.#clients, {
-        apiVersion: kind.apiVersion,
-        kind: kind.kind,
-        plural: kind.plural,
-        ...(labelSelector === undefined ? {} : { labelSelector }),
-        ...(fieldSelector === undefined ? {} : { fieldSelector }),
-      }),
-      onError: (error, restartInMs) => this.#log.warn({ kind: kind.kind, err: error, restartInMs }, 'informer restarting'),
+    return kindInformer(this.#clients, kind, this.#log, {
+      ...(labelSelector === undefined ? {} : { labelSelector }),
+      ...(fieldSelector === undefined ? {} : { fieldSelector }),
     });
   }
+
 }

@@ -1,148 +1,173 @@
 /**
- * The controller's periodic isolation audit: the same evaluation as `bulkhead audit`, without SubjectAccessReviews,
- * over one snapshot of the cluster per run.
+ * The controller's isolation audit: the same evaluation as `bulkhead audit` (without SubjectAccessReviews), run for
+ * one policy at a time inside its reconcile pass, over an index the informers keep current.
  *
- * Why periodic and not per event: finding a widening means watching objects Bulkhead does not label (any
- * RoleBinding, ClusterRoleBinding, NetworkPolicy, pod or Secret), and cluster-wide watches of pods and secrets would
- * need the operator to read every Secret in the cluster. A run costs one list per kind (cluster-wide for bindings,
- * roles, NetworkPolicies, namespaces and admission objects) plus, per agent namespace, one list of pods and one of
- * secret metadata, where the operator's audit role is bound and nowhere else; the evaluation of hundreds of
- * policies takes milliseconds (npm run bench). Every `intervalMs` (default 60 s), and soon after a policy appears.
- * A policy whose findings changed is enqueued; the reconciler reads them into the Isolated condition.
+ * What can widen an envelope from outside, and how each is seen:
+ * - bindings naming the agent, NetworkPolicies in its namespace, the roles they grant: cluster-wide informers
+ *   (isolation-informers.ts), so a foreign binding or NetworkPolicy wakes the policies it concerns within a second,
+ *   with no request at rest;
+ * - pods and Secrets in the agent namespace: listed per namespace (one request each, as metadata only for Secrets),
+ *   where the operator's audit role is bound and nowhere else. Watching them would need either one watch per agent
+ *   namespace (a connection each over HTTP/1.1) or the right to read every Secret in the cluster; so they are listed
+ *   when a pass first needs them and again every `intervalMs` (default 10 minutes), spread over the interval. Agent
+ *   pods are denied at admission in Enforce mode anyway; the listing catches what admission let through (Audit mode,
+ *   pods older than the policy) and Secrets written by hand.
+ * A policy whose pods or Secrets changed is enqueued; its pass reads the new findings into the Isolated condition.
  */
-import type { KubernetesObject } from '@kubernetes/client-node';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { agentNamespaceName } from '../api/v1alpha1/defaults.ts';
+import type { AgentPolicy } from '../api/v1alpha1/schema.ts';
 import type { Finding } from '../audit/finding.ts';
-import { indexAuditObjects } from '../audit/index.ts';
-import { selectPolicies } from '../audit/policies.ts';
+import type { IncrementalAuditIndex } from '../audit/incremental-index.ts';
+import type { Pod, SecretMeta } from '../audit/objects.ts';
 import { isolationFindings } from '../audit/report.ts';
 import type { OperatorConfig } from '../config.ts';
-import { readAuditSnapshot } from '../kube/audit-snapshot.ts';
-import type { KubeClients } from '../kube/client.ts';
-import { emptyAuditObjects } from '../audit/objects.ts';
-import { isolationObservation, wideningsByKind, type IsolationState } from './isolation.ts';
 import type { Observed } from './conditions.ts';
+import { isolationObservation, wideningsByKind } from './isolation.ts';
+
+/** Pods and secret metadata of one namespace, or 'forbidden' while the operator's audit RoleBinding is not in effect. */
+export type NamespaceContents = { readonly pods: readonly Pod[]; readonly secrets: readonly SecretMeta[] } | 'forbidden';
 
 export interface IsolationAuditOptions {
-  readonly clients: KubeClients;
   readonly config: OperatorConfig;
   readonly log: Logger;
-  /** The AgentPolicies as cached: which namespaces to read pods and secrets in. */
-  readonly policies: () => readonly KubernetesObject[];
-  /** A policy's findings changed: enqueue it. */
+  readonly index: IncrementalAuditIndex;
+  /** Lists one namespace's pods and secret metadata (src/kube/audit-snapshot.ts). */
+  readonly readNamespace: (namespace: string) => Promise<NamespaceContents>;
+  /** The agent namespaces of the cached policies, by namespace: which to list in a sweep, and whom to wake. */
+  readonly agentNamespaces: () => ReadonlyMap<string, string>;
+  /** A policy's pods or secrets changed: enqueue it. */
   readonly changed: (policyName: string) => void;
-  /** After each run: widenings by kind of object, across every policy. */
+  /** Widenings by kind of object, across every policy (bulkhead_envelope_widenings). */
   readonly counted: (byKind: Record<string, number>) => void;
+  /** How often each agent namespace's pods and secrets are listed again (default 10 minutes). */
   readonly intervalMs?: number;
-  /** How soon after `requestSoon` a run starts (several requests share it). */
-  readonly soonMs?: number;
+  readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
+
+export interface IsolationObserved {
+  readonly observed: Observed;
+  /** Look again after this long: the namespace could not be listed yet. */
+  readonly recheckAfterMs?: number;
+}
+
+/** A new namespace's audit RoleBinding takes a moment to reach the authorizer: retry within the pass this long. */
+const forbiddenRetriesMs = [50, 100, 200, 400, 800];
+const recheckMs = 2_000;
 
 export class IsolationAudit {
   readonly #options: IsolationAuditOptions;
-  readonly #states = new Map<string, IsolationState>();
-  #interval: NodeJS.Timeout | undefined;
-  #soon: NodeJS.Timeout | undefined;
-  #running: Promise<void> | undefined;
-  #again = false;
+  /** Findings of each policy's last pass, for the widenings gauge. */
+  readonly #findings = new Map<string, readonly Finding[]>();
+  /** One listing per namespace at a time: a pass and the sweep share it. */
+  readonly #listing = new Map<string, Promise<NamespaceContents>>();
+  #timer: NodeJS.Timeout | undefined;
+  #countTimer: NodeJS.Timeout | undefined;
+  #sweeping: Promise<void> | undefined;
   #stopped = false;
-  /** Delay of the next retry while some policy could not be audited (a new namespace's RoleBinding not yet in effect). */
-  #retryMs: number | undefined;
+  readonly #stopping = new AbortController();
 
   constructor(options: IsolationAuditOptions) {
     this.#options = options;
   }
 
+  /** The Isolated condition of one policy now; lists its namespace first if no listing is known yet. */
+  async observe(policy: AgentPolicy): Promise<IsolationObserved> {
+    const namespace = agentNamespaceName(policy);
+    const { index, config } = this.#options;
+    if (!index.hasNamespaceContents(namespace)) {
+      let contents = await this.#list(namespace);
+      for (const delay of forbiddenRetriesMs) {
+        if (contents !== 'forbidden' || this.#stopped) break;
+        await (this.#options.sleep ?? sleep)(delay);
+        contents = await this.#list(namespace);
+      }
+      if (contents === 'forbidden') {
+        const problem = `pods and secrets in ${namespace} cannot be listed yet (the operator's audit RoleBinding is not in effect)`;
+        return { observed: isolationObservation({ problem }), recheckAfterMs: recheckMs };
+      }
+    }
+    const findings = isolationFindings(policy, config, index);
+    const before = this.#findings.get(policy.metadata.name);
+    this.#findings.set(policy.metadata.name, findings);
+    if (before === undefined || JSON.stringify(before) !== JSON.stringify(findings)) this.#countSoon();
+    return { observed: isolationObservation({ findings }) };
+  }
+
+  /** A policy is gone: forget its findings and its namespace's listing. */
+  forget(policyName: string, namespace: string | undefined): void {
+    if (this.#findings.delete(policyName)) this.#countSoon();
+    if (namespace !== undefined) this.#options.index.forgetNamespace(namespace);
+  }
+
   start(): void {
-    this.#interval = setInterval(() => this.#trigger(), this.#options.intervalMs ?? 60_000);
-    this.#interval.unref();
-    this.#trigger();
+    const interval = this.#options.intervalMs ?? 600_000;
+    this.#timer = setInterval(() => {
+      this.#sweeping ??= this.#sweep().finally(() => (this.#sweeping = undefined));
+    }, interval);
+    this.#timer.unref();
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
-    clearInterval(this.#interval);
-    clearTimeout(this.#soon);
-    await this.#running;
+    this.#stopping.abort();
+    clearInterval(this.#timer);
+    clearTimeout(this.#countTimer);
+    await this.#sweeping;
   }
 
-  /** The Isolated condition of one policy from the last run; undefined before any run covered it. */
-  observation(policyName: string): Observed | undefined {
-    const state = this.#states.get(policyName);
-    return state === undefined ? undefined : isolationObservation(state);
+  /** The widenings gauge follows the findings within a second, however many passes change them at once. */
+  #countSoon(): void {
+    if (this.#countTimer !== undefined || this.#stopped) return;
+    this.#countTimer = setTimeout(() => {
+      this.#countTimer = undefined;
+      this.#options.counted(wideningsByKind(this.#findings.values()));
+    }, 1_000);
+    this.#countTimer.unref();
   }
 
-  /** Whether the last run audited this policy. */
-  covers(policyName: string): boolean {
-    const state = this.#states.get(policyName);
-    return state !== undefined && 'findings' in state;
-  }
-
-  /** A run soon, shared by every request until it starts (a new policy should not wait a whole interval). */
-  requestSoon(delayMs = this.#options.soonMs ?? 1_000): void {
-    if (this.#soon !== undefined || this.#stopped) return;
-    this.#soon = setTimeout(() => {
-      this.#soon = undefined;
-      this.#trigger();
-    }, delayMs);
-    this.#soon.unref();
-  }
-
-  #trigger(): void {
-    if (this.#stopped) return;
-    if (this.#running !== undefined) {
-      this.#again = true;
-      return;
-    }
-    this.#running = this.#run().finally(() => {
-      this.#running = undefined;
-      if (this.#again) {
-        this.#again = false;
-        this.#trigger();
+  /**
+   * Lists every agent namespace again, one at a time and paced to end within the interval, so the API server sees a
+   * steady trickle rather than a burst; wakes the policies whose pods or secrets changed.
+   */
+  async #sweep(): Promise<void> {
+    const namespaces = [...this.#options.agentNamespaces()];
+    const paceMs = (0.8 * (this.#options.intervalMs ?? 600_000)) / Math.max(1, namespaces.length);
+    for (const [namespace, policyName] of namespaces) {
+      if (this.#stopped) return;
+      const before = this.#snapshotOf(namespace);
+      try {
+        await this.#list(namespace);
+        if (this.#snapshotOf(namespace) !== before) this.#options.changed(policyName);
+      } catch (error) {
+        this.#options.log.warn({ err: error, namespace }, 'listing pods and secrets for the isolation audit failed');
       }
-    });
+      await (this.#options.sleep ?? sleep)(paceMs, this.#stopping.signal);
+    }
   }
 
-  async #run(): Promise<void> {
-    const { config, log } = this.#options;
-    const next = new Map<string, IsolationState>();
-    try {
-      // Scope pods and secrets to the agent namespaces of the cached policies (defaults applied by validation).
-      const cached = selectPolicies(this.#options.policies(), [], emptyAuditObjects, config).valid;
-      const snapshot = await readAuditSnapshot(this.#options.clients, { namespaces: [...new Set(cached.map(agentNamespaceName))] });
-      const index = indexAuditObjects(snapshot.objects);
-      const selected = selectPolicies(snapshot.policies, [], snapshot.objects, config);
-      for (const policy of selected.valid) {
-        const namespace = agentNamespaceName(policy);
-        next.set(
-          policy.metadata.name,
-          snapshot.unreadable.includes(namespace)
-            ? { problem: `pods and secrets in ${namespace} cannot be listed yet (the operator's audit RoleBinding is not in effect)` }
-            : { findings: isolationFindings(policy, config, index) },
-        );
-      }
-    } catch (error) {
-      log.warn({ err: error }, 'isolation audit failed; policies report Isolated=Unknown until the next run');
-      const problem = `the isolation audit could not read the cluster: ${error instanceof Error ? error.message : String(error)}`;
-      for (const policy of this.#options.policies()) next.set(policy.metadata?.name ?? '', { problem });
-    }
-    if (this.#stopped) return;
-    const before = this.#states;
-    for (const [name, state] of next) {
-      if (JSON.stringify(before.get(name)) !== JSON.stringify(state)) this.#options.changed(name);
-    }
-    this.#states.clear();
-    for (const [name, state] of next) this.#states.set(name, state);
-    const findings: (readonly Finding[])[] = [...next.values()].flatMap((s) => ('findings' in s ? [s.findings] : []));
-    this.#options.counted(wideningsByKind(findings));
-    // A policy that could not be audited is retried soon, backing off (1 s doubling) up to the interval.
-    if (findings.length < next.size) {
-      const interval = this.#options.intervalMs ?? 60_000;
-      this.#retryMs = Math.min(interval, this.#retryMs === undefined ? (this.#options.soonMs ?? 1_000) : this.#retryMs * 2);
-      this.requestSoon(this.#retryMs);
-    } else {
-      this.#retryMs = undefined;
-    }
+  #snapshotOf(namespace: string): string {
+    const { index } = this.#options;
+    if (!index.hasNamespaceContents(namespace)) return '';
+    return JSON.stringify([index.pods(namespace), index.secrets(namespace)]);
+  }
+
+  #list(namespace: string): Promise<NamespaceContents> {
+    const inFlight = this.#listing.get(namespace);
+    if (inFlight !== undefined) return inFlight;
+    const listing = this.#options
+      .readNamespace(namespace)
+      .then((contents) => {
+        if (contents !== 'forbidden') this.#options.index.setNamespaceContents(namespace, contents.pods, contents.secrets);
+        return contents;
+      })
+      .finally(() => this.#listing.delete(namespace));
+    this.#listing.set(namespace, listing);
+    return listing;
   }
 }
+
+/** Resolves after `ms`, or at once when `signal` aborts (a stop never waits out a pause). */
+const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+  delay(ms, undefined, { ref: false, ...(signal === undefined ? {} : { signal }) }).catch(() => undefined);

@@ -1,32 +1,16 @@
 /**
- * The running operator: leader election, then informers for AgentPolicy and every owned kind, a work queue, workers
- * running the reconciler, a periodic resync, and the health and metrics endpoints. Stops gracefully: in-flight
- * reconciles drain, informers stop, the lease is released.
+ * The running operator: the health and metrics endpoints, leader election, and the controllers (controllers.ts)
+ * started while leading. Stops gracefully: in-flight reconciles drain, informers stop, the lease is released.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { OperatorConfig } from '../config.ts';
-import { makeKubeClients, type KubeClients } from '../kube/client.ts';
-import { clusterReader } from '../kube/cluster-reader.ts';
-import { clusterWriter } from '../kube/cluster-writer.ts';
+import { makeKubeClients } from '../kube/client.ts';
 import { kubeLeaseStore } from '../kube/lease-store.ts';
-import { discoveryServedKinds } from '../kube/served-kinds.ts';
-import { resourceTable, type ResourceKind } from '../envelope/resource-table.ts';
 import type { Metrics } from '../observability/controller-metrics.ts';
 import { startHealthServer, type HealthServer } from '../observability/health-server.ts';
-import { owningPolicies } from './enqueue.ts';
-import { KindDiscovery } from './kind-discovery.ts';
+import { Controllers } from './controllers.ts';
 import { LeaderElector } from './leader-election.ts';
-import { EnvelopeInformers } from './informers.ts';
-import { IsolationAudit } from './isolation-audit.ts';
-import { PolicyGauge } from './policy-gauge.ts';
-import { createReconciler } from './reconciler.ts';
-import { createRuntimeClassCollector } from './runtime-class-gc.ts';
-import type { ClusterReader, KubeObject } from './ports.ts';
-import { resourceKindOf } from '../envelope/resource-table.ts';
-import { normalize } from '../envelope/drift.ts';
-import { startWorkers, type WorkerPool } from './workers.ts';
-import { WorkQueue } from './workqueue.ts';
 
 export interface LeaderElectionSettings {
   readonly namespace: string;
@@ -50,12 +34,15 @@ export interface ManagerOptions {
   readonly kindDiscoveryMs?: number;
   /** Port of /healthz, /readyz, /metrics; 0 picks one; undefined serves nothing. */
   readonly healthPort?: number;
-  /** How often the isolation audit looks for objects that widen an envelope from outside (default 60 s). */
+  /** How often the isolation audit looks for objects that widen an envelope from outside (default 10 minutes). */
   readonly auditIntervalMs?: number;
   /** Undefined runs without leader election (a single replica, or tests). */
   readonly leaderElection?: LeaderElectionSettings;
   readonly now?: () => Date;
 }
+
+/** How long a graceful stop lets in-flight reconciles finish before their requests are aborted. */
+const stopGraceMs = 10_000;
 
 export type StopReason = 'stopped' | 'lost-leadership';
 
@@ -66,177 +53,6 @@ export interface RunningManager {
   isLeading(): boolean;
   /** Graceful stop: drain, stop informers, release the lease. */
   stop(): Promise<void>;
-}
-
-const queueName = 'agentpolicy';
-/** How long a graceful stop lets in-flight reconciles finish before their requests are aborted. */
-const stopGraceMs = 10_000;
-const classQueueName = 'runtimeclass';
-
-/** The controllers proper: informers, queue, workers, resync. Started when leading. */
-class Controllers {
-  readonly queue: WorkQueue;
-  /** Keys are RuntimeClass names: the collector deletes a managed class no policy names. */
-  readonly classQueue: WorkQueue;
-  readonly #options: ManagerOptions;
-  readonly #clients: KubeClients;
-  readonly #informers: EnvelopeInformers;
-  readonly #gauge: PolicyGauge;
-  readonly #discovery: KindDiscovery<ResourceKind>;
-  #workers: WorkerPool | undefined;
-  #classWorkers: WorkerPool | undefined;
-  #audit: IsolationAudit | undefined;
-  #resync: NodeJS.Timeout | undefined;
-  #synced = false;
-
-  constructor(options: ManagerOptions, clients: KubeClients) {
-    this.#options = options;
-    this.#clients = clients;
-    this.queue = new WorkQueue({ name: queueName, metrics: options.metrics.workQueueHooks() });
-    this.classQueue = new WorkQueue({ name: classQueueName, metrics: options.metrics.workQueueHooks() });
-    this.#informers = new EnvelopeInformers(
-      clients,
-      {
-        // Once synced, policy events also recount bulkhead_policies, so the gauge follows status writes instead of
-        // waiting for the next resync; start() counts the initial list once.
-        policyChanged: (p) => {
-          this.queue.add(p.metadata?.name ?? '');
-          if (this.#audit?.covers(p.metadata?.name ?? '') === false) this.#audit.requestSoon();
-          if (this.#synced) this.#gauge.schedule();
-        },
-        ownedChanged: (o) => {
-          for (const name of owningPolicies(o)) this.queue.add(name);
-        },
-        verifiedChanged: () => {
-          if (this.#synced) this.#enqueueAll();
-        },
-        runtimeClassChanged: (className, current, previous) => {
-          this.classQueue.add(className);
-          // Only a change of what policies depend on (or a deletion) concerns them; the class's own creation,
-          // relabelling or resync does not wake every policy sharing it.
-          if (previous !== undefined && (current === undefined || runtimeClassContentChanged(current, previous))) {
-            for (const name of this.#runtimeClassReader().policiesNamingRuntimeClass(className)) this.queue.add(name);
-          }
-        },
-      },
-      options.log,
-      options.config.ceilingClusterRole,
-    );
-    this.#gauge = new PolicyGauge(() => this.#informers.policies.list(), (counts) => options.metrics.setPolicyCounts(counts));
-    this.#discovery = new KindDiscovery<ResourceKind>({
-      kinds: (resourceTable as readonly ResourceKind[]).filter((k) => k.optional === true),
-      port: discoveryServedKinds(clients),
-      ...(options.kindDiscoveryMs === undefined ? {} : { intervalMs: options.kindDiscoveryMs }),
-      onServed: (kind) => this.#kindServed(kind),
-      onUnserved: (kind) => this.#kindUnserved(kind),
-      onError: (err) => options.log.warn({ err }, 'discovery of optional kinds failed; retrying'),
-    });
-  }
-
-  get synced(): boolean {
-    return this.#synced;
-  }
-
-  async start(): Promise<void> {
-    const log = this.#options.log;
-    await this.#discovery.start(); // optional kinds served now get their informers before the caches sync
-    await this.#informers.start();
-    this.#synced = true;
-    log.info({ kinds: this.#informers.watchedKinds() }, 'caches synced');
-
-    const metrics = this.#options.metrics;
-    const reader = this.#runtimeClassReader();
-    const writer = clusterWriter({ ...this.#clients, identity: this.#options.leaderElection?.identity ?? 'bulkhead' });
-    const audit = new IsolationAudit({
-      clients: this.#clients,
-      config: this.#options.config,
-      log,
-      policies: () => this.#informers.policies.list(),
-      changed: (name) => this.queue.add(name),
-      counted: (byKind) => metrics.setWidenings(byKind),
-      ...(this.#options.auditIntervalMs === undefined ? {} : { intervalMs: this.#options.auditIntervalMs }),
-    });
-    this.#audit = audit;
-    const reconcile = createReconciler({
-      // A pass may just have removed what widened the envelope (pruned a binding it no longer wants): look again soon
-      // rather than report a stale widening until the next interval. No loop: the audit enqueues only on change.
-      isolation: (name) => {
-        const observed = audit.observation(name);
-        if (observed?.status !== 'True') audit.requestSoon();
-        return observed;
-      },
-      config: this.#options.config,
-      reader,
-      writer,
-      log,
-      now: this.#options.now ?? (() => new Date()),
-      metrics: {
-        applySkipped: (kind) => metrics.applySkipped.inc({ kind }),
-        driftRepaired: (kind, repair) => metrics.driftRepairs.inc({ kind, repair }),
-      },
-    });
-    this.#workers = startWorkers({
-      queue: this.queue,
-      reconcile,
-      concurrency: this.#options.concurrency ?? 4,
-      // The reconciler logs its own joined error with the policy's logger; this only counts.
-      observer: metrics.reconcileObserver(queueName, () => undefined),
-    });
-    this.#classWorkers = startWorkers({
-      queue: this.classQueue,
-      reconcile: createRuntimeClassCollector({ reader, writer, log }),
-      concurrency: 1,
-      observer: metrics.reconcileObserver(classQueueName, (key, err) => log.warn({ runtimeClass: key, err }, 'RuntimeClass collection failed; retrying')),
-    });
-    this.#resync = setInterval(() => this.#resyncAll(), this.#options.resyncMs ?? 600_000);
-    this.#resync.unref();
-    this.#gauge.count();
-    audit.start();
-  }
-
-  async stop(): Promise<void> {
-    await this.#discovery.stop();
-    clearInterval(this.#resync);
-    await this.#audit?.stop();
-    this.#gauge.stop();
-    await Promise.all([this.queue.shutDownWithDrain(), this.classQueue.shutDownWithDrain()]);
-    await Promise.all([this.#workers?.finished, this.#classWorkers?.finished]);
-    await this.#informers.stop();
-  }
-
-  #reader: ClusterReader | undefined;
-
-  /** The one ClusterReader over the caches (built on first use: the informers exist from the constructor on). */
-  #runtimeClassReader(): ClusterReader {
-    this.#reader ??= clusterReader(this.#informers.sources({ objects: this.#clients.objects, rbac: this.#clients.rbac }));
-    return this.#reader;
-  }
-
-  #enqueueAll(): void {
-    for (const policy of this.#informers.policies.list()) this.queue.add(policy.metadata?.name ?? '');
-  }
-
-  /** An optional kind became served (its CRD was installed): watch it, then let every policy apply its objects. */
-  async #kindServed(kind: ResourceKind): Promise<void> {
-    const informer = this.#informers.watchKind(kind);
-    this.#options.log.info({ kind: kind.kind }, 'kind served by the API server; watching it');
-    // Not awaited: a stop must not wait for a list that may never succeed. Before the first sync, start() waits.
-    void informer.waitForSync().then(() => {
-      if (this.#synced) this.#enqueueAll();
-    });
-  }
-
-  /** An optional kind is gone (its CRD was removed): forget its cache, so policies report it unavailable. */
-  async #kindUnserved(kind: ResourceKind): Promise<void> {
-    await this.#informers.unwatchKind(kind);
-    this.#options.log.info({ kind: kind.kind }, 'kind no longer served by the API server; stopped watching it');
-    if (this.#synced) this.#enqueueAll();
-  }
-
-  #resyncAll(): void {
-    this.#enqueueAll();
-    this.#gauge.count();
-  }
 }
 
 export async function startManager(options: ManagerOptions): Promise<RunningManager> {
@@ -324,9 +140,3 @@ export async function startManager(options: ManagerOptions): Promise<RunningMana
   };
 }
 
-/** Whether the fields policies depend on (handler, scheduling, overhead) differ between two versions of a class. */
-function runtimeClassContentChanged(current: KubeObject, previous: KubeObject): boolean {
-  return resourceKindOf(current).ownedFields.some(
-    (field) => JSON.stringify(normalize(current[field], field)) !== JSON.stringify(normalize(previous[field], field)),
-  );
-}

@@ -3,7 +3,7 @@
  * is True only when every object it covers is on the cluster exactly as the policy says (the object the server
  * returned for a write, else the cache, compared with the same equality as drift repair), nothing the policy no
  * longer wants is left behind, and the chart's admission objects are as installed. "The apply returned 200" is
- * never the evidence. Reads the cache, plus one live read for an External RuntimeClass.
+ * never the evidence. Reads only the caches.
  */
 import { conditionReasons } from '../api/v1alpha1/conditions.ts';
 import { agentNamespaceName } from '../api/v1alpha1/defaults.ts';
@@ -103,7 +103,7 @@ export async function observeEnvelope(
   }
 
   let recheckAfterMs: number | undefined;
-  const sandbox = await observeSandbox(policy, config, reader);
+  const sandbox = observeSandbox(policy, config, reader);
   if (sandbox !== undefined) {
     problems.add('SandboxEnforced', sandbox);
     if (sandbox.reason === conditionReasons.runtimeClassNotFound) recheckAfterMs = recheckMs;
@@ -137,11 +137,10 @@ export function unobserved(error: Error): Observations {
   return { NamespaceReady: observed, SandboxEnforced: observed, NetworkIsolated: observed, AccessControlled: observed, SecretsSynced: observed };
 }
 
-async function observeSandbox(policy: AgentPolicy, config: OperatorConfig, reader: ClusterReader): Promise<Observed | undefined> {
+function observeSandbox(policy: AgentPolicy, config: OperatorConfig, reader: ClusterReader): Observed | undefined {
   const { runtimeClass, enforcement } = policy.spec.sandbox;
   if (runtimeClass.management === 'External') {
-    const live = await reader.read({ apiVersion: 'node.k8s.io/v1', kind: 'RuntimeClass', name: runtimeClass.name });
-    if (live === undefined) {
+    if (reader.runtimeClass(runtimeClass.name) === undefined) {
       return {
         status: 'False',
         reason: conditionReasons.runtimeClassNotFound,

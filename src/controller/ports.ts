@@ -55,6 +55,8 @@ export interface ClusterReader {
   policiesNamingRuntimeClass(name: string): readonly string[];
   /** An object the chart installed and the operator only verifies (the agent-pods admission policy and bindings). */
   installed(ref: ObjectRef): KubeObject | undefined;
+  /** Any RuntimeClass from the cache, Bulkhead's or not (an External class a policy names). */
+  runtimeClass(name: string): KubeObject | undefined;
 }
 
 export interface ClusterWriter {
@@ -69,10 +71,10 @@ export interface ClusterWriter {
   update(object: KubeObject): Promise<KubeObject>;
   /** Deletes exactly the observed object (UID precondition). */
   delete(object: KubeObject): Promise<void>;
-  /** Replaces the policy's finalizers, guarded by its resourceVersion. */
-  setPolicyFinalizers(policy: KubeObject, finalizers: readonly string[]): Promise<void>;
-  /** Writes the status subresource. */
-  writePolicyStatus(policy: KubeObject, status: Record<string, unknown>): Promise<void>;
+  /** Replaces the policy's finalizers, guarded by its resourceVersion. Resolves to the stored policy when known. */
+  setPolicyFinalizers(policy: KubeObject, finalizers: readonly string[]): Promise<KubeObject | void>;
+  /** Writes the status subresource. Resolves to the stored policy when known. */
+  writePolicyStatus(policy: KubeObject, status: Record<string, unknown>): Promise<KubeObject | void>;
   /** Records a Kubernetes Event about the policy. */
   recordEvent(policy: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void>;
 }

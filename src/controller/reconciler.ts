@@ -19,9 +19,10 @@ import { validateAgentPolicy } from '../validation/validate.ts';
 import { applyEnvelope, type ApplyMetrics } from './apply-envelope.ts';
 import { describeObject } from './aspects.ts';
 import { claimEnvelope } from './claims.ts';
-import type { Observations, Observed } from './conditions.ts';
+import type { Observations } from './conditions.ts';
 import { finalizerName, finalizePolicy } from './finalizer.ts';
 import { isolationOrStored } from './isolation.ts';
+import type { IsolationObserved } from './isolation-audit.ts';
 import { observeEnvelope, unobserved, type EnvelopeObserved } from './observe.ts';
 import type { ClusterReader, ClusterWriter, KubeObject } from './ports.ts';
 import { pruneEnvelope, type EnvelopePruned } from './prune.ts';
@@ -38,10 +39,15 @@ export interface ReconcilerDeps {
   readonly now: () => Date;
   readonly metrics?: ApplyMetrics;
   /**
-   * The Isolated condition from the periodic isolation audit (isolation-audit.ts), undefined until it covered the
-   * policy (the stored condition then stands); without this dependency the condition is not reported.
+   * The Isolated condition of a valid policy now (isolation-audit.ts); without this dependency the condition is not
+   * reported. A pass that stops before it (an invalid spec, a conflict) keeps the stored condition.
    */
-  readonly isolation?: (policyName: string) => Observed | undefined;
+  readonly isolation?: (policy: AgentPolicy) => Promise<IsolationObserved>;
+  /**
+   * What this operator wrote, shared with the informers' handlers so that an event of its own write wakes nobody
+   * (written-objects.ts); one per reconciler when not given.
+   */
+  readonly written?: WrittenObjects;
 }
 
 /** How soon to look again at a policy blocked by something outside it (a foreign namespace, a missing CRD). */
@@ -67,7 +73,7 @@ const dependencyBlocked = {
 };
 
 export function createReconciler(deps: ReconcilerDeps): (name: string) => Promise<ReconcileResult | void> {
-  const written = new WrittenObjects();
+  const written = deps.written ?? new WrittenObjects();
   const budget = new RepairBudget();
   return async function reconcile(name: string): Promise<ReconcileResult | void> {
     const raw = deps.reader.policy(name);
@@ -89,8 +95,9 @@ export function createReconciler(deps: ReconcilerDeps): (name: string) => Promis
       }
     };
     const finish = async (namespace: string | undefined, observations: Observations, result?: ReconcileResult): Promise<ReconcileResult | void> => {
-      const all = deps.isolation === undefined ? observations : { ...observations, Isolated: isolationOrStored(deps.isolation(name), raw['status']) };
-      await step('status', () => reportStatus(raw, deps, namespace, all));
+      const all = deps.isolation === undefined || observations.Isolated !== undefined ? observations : { ...observations, Isolated: isolationOrStored(undefined, raw['status']) };
+      const stored = await step('status', () => reportStatus(raw, deps, namespace, all));
+      if (stored !== undefined) written.remember(stored);
       if (errors.length > 0) {
         const failure = new ReconcileError(errors, errors.map((e) => e.message).join('; '));
         log.warn({ err: failure }, 'reconcile failed; retrying with backoff');
@@ -99,7 +106,8 @@ export function createReconciler(deps: ReconcilerDeps): (name: string) => Promis
       return result;
     };
 
-    await step('finalizer', () => ensureFinalizer(raw, deps.writer));
+    const finalized = await step('finalizer', () => ensureFinalizer(raw, deps.writer));
+    if (finalized !== undefined) written.remember(finalized);
 
     const validated = await step('validate', () => validate(raw, deps));
     if (validated === undefined) return finish(undefined, unobserved(errors.at(-1) as Error));
@@ -126,11 +134,18 @@ export function createReconciler(deps: ReconcilerDeps): (name: string) => Promis
     const observed: EnvelopeObserved | undefined = await step('observe', () =>
       observeEnvelope(policy, deps.config, desired, applied, pruned, deps.reader),
     );
-    const observations = observed?.observations ?? unobserved(errors.at(-1) as Error);
+    const isolation = deps.isolation === undefined ? undefined : await step('isolation', () => (deps.isolation as NonNullable<ReconcilerDeps['isolation']>)(policy));
+    const observations: Observations = {
+      ...(observed?.observations ?? unobserved(errors.at(-1) as Error)),
+      ...(deps.isolation === undefined
+        ? {}
+        : { Isolated: isolation?.observed ?? { status: 'Unknown', reason: conditionReasons.notAudited, message: `the isolation audit failed: ${errors.at(-1)?.message ?? ''}` } }),
+    };
     // A deferred repair comes back when its wait is over; a recheck when something outside the policy may appear.
     const waits = [
       ...applied.outcomes.flatMap((o) => (o.result === 'deferred' ? [o.delayMs] : [])),
       ...(observed?.recheckAfterMs === undefined ? [] : [observed.recheckAfterMs]),
+      ...(isolation?.recheckAfterMs === undefined ? [] : [isolation.recheckAfterMs]),
     ];
     return finish(namespace, observations, waits.length === 0 ? undefined : { requeueAfterMs: Math.min(...waits) });
   };
@@ -152,9 +167,11 @@ function reportRepair(policy: KubeObject, object: KubeObject, drift: Drift, deps
     .catch((error: unknown) => log.warn({ err: error, object: describeObject(object) }, 'could not record event'));
 }
 
-async function ensureFinalizer(raw: KubeObject, writer: ClusterWriter): Promise<void> {
+/** Adds the finalizer when missing; resolves to the stored policy when it wrote one. */
+async function ensureFinalizer(raw: KubeObject, writer: ClusterWriter): Promise<KubeObject | undefined> {
   const finalizers = raw.metadata.finalizers ?? [];
-  if (!finalizers.includes(finalizerName)) await writer.setPolicyFinalizers(raw, [...finalizers, finalizerName]);
+  if (finalizers.includes(finalizerName)) return undefined;
+  return (await writer.setPolicyFinalizers(raw, [...finalizers, finalizerName])) ?? undefined;
 }
 
 type Validated =

@@ -27,7 +27,7 @@ export async function reportStatus(
   deps: StatusDeps,
   namespace: string | undefined,
   observations: Observations,
-): Promise<void> {
+): Promise<KubeObject | undefined> {
   const previous = (policy['status'] as StoredStatus | undefined) ?? {};
   const generation = policy.metadata.generation ?? 0;
   const conditions = computeConditions(previous.conditions ?? [], observations, generation, deps.now());
@@ -36,8 +36,8 @@ export async function reportStatus(
     ...(namespace === undefined ? {} : { namespace }),
     conditions,
   };
-  if (isDeepStrictEqual(previous, status)) return;
-  await deps.writer.writePolicyStatus(policy, status as Record<string, unknown>);
+  if (isDeepStrictEqual(previous, status)) return undefined;
+  const stored = await deps.writer.writePolicyStatus(policy, status as Record<string, unknown>);
   for (const changed of meaningfulTransitions(previous.conditions ?? [], conditions)) {
     const type = changed.status === 'False' ? 'Warning' : 'Normal';
     // An Event is a courtesy: failing to record one must not fail the reconcile, but it is logged, not hidden.
@@ -45,4 +45,5 @@ export async function reportStatus(
       .recordEvent(policy, type, changed.reason, `${changed.type} is ${changed.status}: ${changed.message}`)
       .catch((error: unknown) => deps.log.warn({ err: error, condition: changed.type }, 'could not record event'));
   }
+  return stored ?? undefined;
 }

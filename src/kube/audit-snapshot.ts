@@ -7,7 +7,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { accessChecks, serviceAccountIdentity } from '../audit/access-matrix.ts';
 import type { AccessDecisions } from '../audit/identity.ts';
-import type { AuditObjects, Pod } from '../audit/objects.ts';
+import type { AuditObjects, Pod, SecretMeta } from '../audit/objects.ts';
 import { apiVersion as policyApiVersion, kind as policyKind, plural as policyPlural } from '../api/v1alpha1/well-known.ts';
 import type { KubeClients } from './client.ts';
 import { KubeApiError, kubeCall } from './errors.ts';
@@ -99,6 +99,23 @@ async function listScoped(
     }),
   );
   return pages.flat();
+}
+
+/** The pods and secret metadata of one agent namespace, or 'forbidden' while the audit role is not in effect there. */
+export async function readNamespaceContents(
+  clients: KubeClients,
+  namespace: string,
+): Promise<{ readonly pods: readonly Pod[]; readonly secrets: readonly SecretMeta[] } | 'forbidden'> {
+  try {
+    const [pods, secrets] = await Promise.all([
+      listAll(clients, { ...targets.pods, namespace }).then((list) => list.map((p) => slimPod(p as KubernetesObject & Pod))),
+      listAll(clients, { ...targets.secrets, namespace }, true),
+    ]);
+    return { pods, secrets: secrets as unknown as SecretMeta[] };
+  } catch (error) {
+    if (error instanceof KubeApiError && error.category === 'Forbidden') return 'forbidden';
+    throw error;
+  }
 }
 
 /** One list per kind, all at once (per namespace of the scope for pods and secrets); the policies too. */

@@ -1,6 +1,6 @@
 /**
  * The reconciler's reads (ClusterReader): the informer caches for everything Bulkhead labels, live reads for the few
- * objects it does not (a foreign namespace, an External RuntimeClass, the ceiling ClusterRole).
+ * objects it does not (a foreign namespace a policy claims).
  */
 import * as k8s from '@kubernetes/client-node';
 import type { PolicyRule } from '../api/v1alpha1/ceiling.ts';
@@ -21,6 +21,8 @@ export interface ReaderSources {
   readonly runtimeClasses: { policiesNaming(className: string): readonly string[] };
   /** Informers of the chart's objects the operator verifies (verifiedKinds), keyed by "apiVersion/kind". */
   readonly installed: ReadonlyMap<string, Informer>;
+  /** Every RuntimeClass, Bulkhead's or not (isolation-informers.ts). */
+  readonly runtimeClass: (name: string) => KubeObject | undefined;
   readonly objects: k8s.KubernetesObjectApi;
   readonly rbac: k8s.RbacAuthorizationV1Api;
 }
@@ -38,6 +40,8 @@ export function clusterReader(sources: ReaderSources): ClusterReader {
     serves: (apiVersion, kind) => sources.owned.has(kindKey(apiVersion, kind)),
 
     policiesNamingRuntimeClass: (name) => sources.runtimeClasses.policiesNaming(name),
+
+    runtimeClass: (name) => sources.runtimeClass(name),
 
     installed: (ref) => sources.installed.get(kindKey(ref.apiVersion, ref.kind))?.get(ref.name, ref.namespace) as KubeObject | undefined,
 

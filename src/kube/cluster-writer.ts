@@ -21,11 +21,11 @@ export interface ClusterWriterClients {
 const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 
 /** A JSON merge patch of metadata fields, guarded by the resourceVersion the caller observed. */
-async function patchMetadata(api: k8s.KubernetesObjectApi, object: KubeObject, metadata: Record<string, unknown>): Promise<void> {
+async function patchMetadata(api: k8s.KubernetesObjectApi, object: KubeObject, metadata: Record<string, unknown>): Promise<KubeObject> {
   usePlainJson(object.apiVersion, object.kind);
   const { name, namespace, resourceVersion } = object.metadata;
   const request = { verb: 'patch', kind: object.kind, namespace, name };
-  await kubeCall(request, () =>
+  return (await kubeCall(request, () =>
     api.patch(
       {
         apiVersion: object.apiVersion,
@@ -38,7 +38,7 @@ async function patchMetadata(api: k8s.KubernetesObjectApi, object: KubeObject, m
       undefined,
       k8s.PatchStrategy.MergePatch,
     ),
-  );
+  )) as unknown as KubeObject;
 }
 
 export function clusterWriter(clients: ClusterWriterClients): ClusterWriter {
@@ -62,17 +62,17 @@ export function clusterWriter(clients: ClusterWriterClients): ClusterWriter {
     },
 
     async setPolicyFinalizers(policy, finalizers) {
-      await patchMetadata(clients.objects, policy, { finalizers: finalizers.length === 0 ? null : [...finalizers] });
+      return patchMetadata(clients.objects, policy, { finalizers: finalizers.length === 0 ? null : [...finalizers] });
     },
 
     async writePolicyStatus(policy, status) {
       const request = { verb: 'patch', kind: policy.kind, name: policy.metadata.name };
-      await kubeCall(request, () =>
+      return (await kubeCall(request, () =>
         clients.customObjects.patchClusterCustomObjectStatus(
           { group, version, plural, name: policy.metadata.name, body: { status } },
           mergePatch,
         ),
-      );
+      )) as KubeObject;
     },
 
     async recordEvent(policy, type, reason, message) {

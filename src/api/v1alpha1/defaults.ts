@@ -8,8 +8,11 @@ import { quantityValue } from '../quantity.ts';
 
 /** The agent namespace: spec.namespace.name, or "agent-<metadata.name>". */
 export function agentNamespaceName(policy: Pick<AgentPolicy, 'metadata' | 'spec'>): string {
-  return policy.spec.namespace.name ?? `agent-${policy.metadata.name}`;
+  return policy.spec.namespace.name ?? defaultAgentNamespace(policy.metadata.name);
 }
+
+/** The agent namespace of a policy that names none. */
+export const defaultAgentNamespace = (policyName: string): string => `agent-${policyName}`;
 
 /**
  * ResourceQuota.spec.hard when the policy says nothing; each key the policy sets overrides its default. Sized for

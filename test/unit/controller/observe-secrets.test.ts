@@ -44,7 +44,7 @@ function reader(live: Record<string, Live>): ClusterReader {
     return sealedSecret(ref.name, entry);
   };
   const unused = (): never => assert.fail('not used by observeSecrets');
-  return { cached, policy: unused, ownedBy: unused, serves: unused, read: unused, clusterRoleRules: unused, installed: unused, policiesNamingRuntimeClass: unused };
+  return { cached, policy: unused, ownedBy: unused, serves: unused, read: unused, clusterRoleRules: unused, installed: unused, policiesNamingRuntimeClass: unused, runtimeClass: unused };
 }
 
 test('no secrets: True, NoSecrets', () => {

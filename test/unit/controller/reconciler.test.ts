@@ -50,6 +50,7 @@ class FakeCluster implements ClusterReader, ClusterWriter {
   read = async (ref: ObjectRef): Promise<KubeObject | undefined> => this.objects.get(key(ref));
   clusterRoleRules = async (): Promise<typeof defaultCeilingRules> => defaultCeilingRules;
   installed = (ref: ObjectRef): KubeObject | undefined => this.installedObjects.get(key(ref));
+  runtimeClass = (name: string): KubeObject | undefined => this.objects.get(key({ apiVersion: 'node.k8s.io/v1', kind: 'RuntimeClass', name }));
 
   #store(object: KubeObject): KubeObject {
     this.#version += 1;
@@ -84,7 +85,7 @@ const condition = (status: Record<string, unknown> | undefined, type: string) =>
   (status?.['conditions'] as { type: string; status: string; reason: string; message: string }[] | undefined)?.find((c) => c.type === type);
 
 /** The isolation audit found nothing outside the policy (its own tests: test/unit/controller/isolation.test.ts). */
-const isolated = () => ({ status: 'True' as const, reason: 'NoWidening', message: 'nothing widens it' });
+const isolated = async () => ({ observed: { status: 'True' as const, reason: 'NoWidening', message: 'nothing widens it' } });
 
 function reconcilerOver(cluster: FakeCluster) {
   return createReconciler({

@@ -63,7 +63,8 @@ export class IsolationAudit {
   /** One listing per namespace at a time: a pass and the sweep share it. */
   readonly #listing = new Map<string, Promise<NamespaceContents>>();
   #timer: NodeJS.Timeout | undefined;
-  #countTimer: NodeJS.Timeout | undefined;
+  /** Widenings by kind across every policy's last findings. */
+  readonly #counts: Record<string, number> = {};
   #sweeping: Promise<void> | undefined;
   #stopped = false;
   readonly #stopping = new AbortController();
@@ -89,15 +90,13 @@ export class IsolationAudit {
       }
     }
     const findings = isolationFindings(policy, config, index);
-    const before = this.#findings.get(policy.metadata.name);
-    this.#findings.set(policy.metadata.name, findings);
-    if (before === undefined || JSON.stringify(before) !== JSON.stringify(findings)) this.#countSoon();
+    this.#record(policy.metadata.name, findings);
     return { observed: isolationObservation({ findings }) };
   }
 
   /** A policy is gone: forget its findings and its namespace's listing. */
   forget(policyName: string, namespace: string | undefined): void {
-    if (this.#findings.delete(policyName)) this.#countSoon();
+    this.#record(policyName, undefined);
     if (namespace !== undefined) this.#options.index.forgetNamespace(namespace);
   }
 
@@ -113,18 +112,19 @@ export class IsolationAudit {
     this.#stopped = true;
     this.#stopping.abort();
     clearInterval(this.#timer);
-    clearTimeout(this.#countTimer);
     await this.#sweeping;
   }
 
-  /** The widenings gauge follows the findings within a second, however many passes change them at once. */
-  #countSoon(): void {
-    if (this.#countTimer !== undefined || this.#stopped) return;
-    this.#countTimer = setTimeout(() => {
-      this.#countTimer = undefined;
-      this.#options.counted(wideningsByKind(this.#findings.values()));
-    }, 1_000);
-    this.#countTimer.unref();
+  /** Keeps one policy's findings and the widenings gauge, counted incrementally (no scan of every policy per pass). */
+  #record(policyName: string, findings: readonly Finding[] | undefined): void {
+    const before = this.#findings.get(policyName) ?? [];
+    if (findings === undefined) this.#findings.delete(policyName);
+    else this.#findings.set(policyName, findings);
+    const after = findings ?? [];
+    if (before.length === 0 && after.length === 0) return;
+    for (const [kind, n] of Object.entries(wideningsByKind([before]))) this.#counts[kind] = (this.#counts[kind] ?? 0) - n;
+    for (const [kind, n] of Object.entries(wideningsByKind([after]))) this.#counts[kind] = (this.#counts[kind] ?? 0) + n;
+    this.#options.counted({ ...this.#counts });
   }
 
   /**

@@ -104,6 +104,7 @@ describe('reconciler: status is written on every path and never claims more than
     const reconcile = reconcilerOver(cluster);
     await reconcile('p');
     assert.equal(condition(cluster.statuses.at(-1), 'Ready')?.status, 'True');
+    assert.equal(cluster.statuses.length, 1, 'a new policy costs one status write: the first pass observes what it wrote');
     const writes = cluster.objects.size;
     const versions = [...cluster.objects.values()].map((o) => o.metadata.resourceVersion);
     await reconcile('p');

@@ -26,10 +26,11 @@ Flags:
                                kubectl create token bulkhead -n bulkhead-system --duration=24h > bulkhead.token
       --concurrency N          policies reconciled at once (default 4)
       --resync DURATION        reconcile every policy this often even without events (default 10m)
-      --audit-interval D       list each agent namespace's pods and Secret metadata again this often, spread over
-                               the interval (default 10m), to find pods off the sandbox and hand-written Secrets;
-                               foreign bindings and NetworkPolicies are watched and seen at once. The Isolated
-                               condition and bulkhead_envelope_widenings report them
+      --audit-interval D       the isolation audit finds what widens an envelope from outside: foreign bindings and
+                               NetworkPolicies (watched, seen at once), pods off the sandbox and hand-written
+                               Secrets (listed when the namespace's census quota counts a change). As a safety net
+                               it lists every agent namespace again this often (default 1h), at most one namespace
+                               every 15s. The Isolated condition and bulkhead_envelope_widenings report them
       --discovery-interval D   how often to check whether optional kinds (SealedSecret, once the Sealed Secrets
                                CRD is installed or removed) are served (default 5s)
       --health-port PORT       /healthz, /readyz and /metrics (default 8081; 0 picks a free port)
@@ -108,7 +109,7 @@ export const controllerCommand: Command = {
       metrics: new Metrics(),
       concurrency: positiveInteger('concurrency', values.concurrency, 4),
       resyncMs: values.resync === undefined ? 600_000 : parseDuration('resync', values.resync),
-      auditIntervalMs: parseDuration('audit-interval', values['audit-interval'] ?? '10m'),
+      auditIntervalMs: parseDuration('audit-interval', values['audit-interval'] ?? '1h'),
       kindDiscoveryMs: discoveryInterval(values['discovery-interval']),
       healthPort: positiveInteger('health-port', values['health-port'], 8081, 0),
       ...(leaderElect === 'false'

@@ -8,7 +8,9 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { IncrementalAuditIndex, type Concerns } from '../audit/incremental-index.ts';
 import type { AdmissionObject, Obj } from '../audit/objects.ts';
+import { censusDisagrees, isCensus } from '../envelope/census.ts';
 import { normalize } from '../envelope/drift.ts';
+import { onlyStatusChanged } from '../envelope/status-only.ts';
 import { resourceKindOf, resourceTable, type ResourceKind } from '../envelope/resource-table.ts';
 import { readNamespaceContents } from '../kube/audit-snapshot.ts';
 import type { KubeClients } from '../kube/client.ts';
@@ -44,6 +46,7 @@ export class Controllers {
   readonly #isolationInformers: IsolationInformers;
   readonly #reader: ClusterReader;
   readonly #written = new WrittenObjects();
+  readonly #index: IncrementalAuditIndex;
   readonly #audit: IsolationAudit;
   readonly #gauge: PolicyGauge;
   readonly #discovery: KindDiscovery<ResourceKind>;
@@ -62,10 +65,7 @@ export class Controllers {
       clients,
       {
         policyChanged: (p) => this.#policyChanged(p),
-        ownedChanged: (o, previous) => {
-          if (this.#written.ownEvent(o)) return;
-          for (const name of new Set([...owningPolicies(o), ...(previous === undefined ? [] : owningPolicies(previous))])) this.queue.add(name);
-        },
+        ownedChanged: (o, previous) => this.#ownedChanged(o, previous),
         verifiedChanged: () => {
           if (this.#synced) this.#enqueueAll();
         },
@@ -81,13 +81,13 @@ export class Controllers {
       log,
       options.config.ceilingClusterRole,
     );
-    const index = new IncrementalAuditIndex({
+    const index = (this.#index = new IncrementalAuditIndex({
       namespace: (name) => this.#reader.cached({ apiVersion: 'v1', kind: 'Namespace', name }) as Obj | undefined,
       admissionPolicy: (name) =>
         this.#reader.installed({ apiVersion: admissionApiVersion, kind: 'ValidatingAdmissionPolicy', name }) as AdmissionObject | undefined,
       admissionBinding: (name) =>
         this.#reader.installed({ apiVersion: admissionApiVersion, kind: 'ValidatingAdmissionPolicyBinding', name }) as AdmissionObject | undefined,
-    });
+    }));
     this.#isolationInformers = new IsolationInformers(clients, index, (concerns) => this.#foreignChanged(concerns), log);
     this.#reader = clusterReader({
       ...this.#informers.sources({ objects: clients.objects, rbac: clients.rbac }),
@@ -181,6 +181,26 @@ export class Controllers {
       return;
     }
     if (!this.#written.ownEvent(policy as KubeObject)) this.queue.add(name);
+  }
+
+  /**
+   * An owned object changed. Nobody wakes for the operator's own write coming back, nor for a change of status
+   * alone (a quota counting), except the census's counts disagreeing with the pods and Secrets last listed in its
+   * namespace: a pod or Secret came or went, so the listing is dropped and the policy's next pass lists again.
+   */
+  #ownedChanged(object: KubeObject, previous: KubeObject | undefined): void {
+    if (this.#written.ownEvent(object)) return;
+    const owners = new Set([...owningPolicies(object), ...(previous === undefined ? [] : owningPolicies(previous))]);
+    const namespace = object.metadata.namespace ?? '';
+    if (isCensus(object) && this.#index.hasNamespaceContents(namespace)) {
+      if (censusDisagrees(object, this.#index.pods(namespace), this.#index.secrets(namespace))) {
+        this.#index.forgetNamespace(namespace);
+        for (const name of owners) this.queue.add(name);
+        return;
+      }
+    }
+    if (previous !== undefined && onlyStatusChanged(object, previous)) return;
+    for (const name of owners) this.queue.add(name);
   }
 
   /** A foreign binding, NetworkPolicy, role or RuntimeClass changed: wake the policies whose isolation it concerns. */

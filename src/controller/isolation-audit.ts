@@ -8,11 +8,14 @@
  *   with no request at rest;
  * - pods and Secrets in the agent namespace: listed per namespace (one request each, as metadata only for Secrets),
  *   where the operator's audit role is bound and nowhere else. Watching them would need either one watch per agent
- *   namespace (a connection each over HTTP/1.1) or the right to read every Secret in the cluster; so they are listed
- *   when a pass first needs them and again every `intervalMs` (default 10 minutes), spread over the interval. Agent
- *   pods are denied at admission in Enforce mode anyway; the listing catches what admission let through (Audit mode,
- *   pods older than the policy) and Secrets written by hand.
- * A policy whose pods or Secrets changed is enqueued; its pass reads the new findings into the Isolated condition.
+ *   namespace (a connection each over HTTP/1.1) or the right to read every Secret in the cluster. They are listed
+ *   when a pass first needs them, and again when the namespace's census quota (envelope/census.ts) counts other
+ *   numbers than the listing: a pod or Secret came or went (controllers.ts drops the listing and wakes the policy).
+ *   A sweep lists every agent namespace again as a safety net (a Secret relabelled in place changes no count): each
+ *   at most every `intervalMs` (default 1 hour) and at most one namespace every `minPaceMs` (15 s), so the sweep
+ *   costs at most 8 requests a minute however many policies there are.
+ * Agent pods are denied at admission in Enforce mode anyway; the listing catches what admission let through (Audit
+ * mode, pods older than the policy) and Secrets written by hand.
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
@@ -41,8 +44,10 @@ export interface IsolationAuditOptions {
   readonly changed: (policyName: string) => void;
   /** Widenings by kind of object, across every policy (bulkhead_envelope_widenings). */
   readonly counted: (byKind: Record<string, number>) => void;
-  /** How often each agent namespace's pods and secrets are listed again (default 10 minutes). */
+  /** How often each agent namespace's pods and secrets are listed again by the sweep, at most (default 1 hour). */
   readonly intervalMs?: number;
+  /** The sweep lists at most one namespace this often (default 15 s). */
+  readonly minPaceMs?: number;
   readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
@@ -55,6 +60,7 @@ export interface IsolationObserved {
 /** A new namespace's audit RoleBinding takes a moment to reach the authorizer: retry within the pass this long. */
 const forbiddenRetriesMs = [50, 100, 200, 400, 800];
 const recheckMs = 2_000;
+const defaultIntervalMs = 3_600_000;
 
 export class IsolationAudit {
   readonly #options: IsolationAuditOptions;
@@ -62,7 +68,6 @@ export class IsolationAudit {
   readonly #findings = new Map<string, readonly Finding[]>();
   /** One listing per namespace at a time: a pass and the sweep share it. */
   readonly #listing = new Map<string, Promise<NamespaceContents>>();
-  #timer: NodeJS.Timeout | undefined;
   /** Widenings by kind across every policy's last findings. */
   readonly #counts: Record<string, number> = {};
   #sweeping: Promise<void> | undefined;
@@ -100,18 +105,22 @@ export class IsolationAudit {
     if (namespace !== undefined) this.#options.index.forgetNamespace(namespace);
   }
 
+  /** Sweeps after each interval, one sweep at a time (a slow sweep delays the next rather than overlapping it). */
   start(): void {
-    const interval = this.#options.intervalMs ?? 600_000;
-    this.#timer = setInterval(() => {
-      this.#sweeping ??= this.#sweep().finally(() => (this.#sweeping = undefined));
-    }, interval);
-    this.#timer.unref();
+    const interval = this.#options.intervalMs ?? defaultIntervalMs;
+    const wait = this.#options.sleep ?? sleep;
+    this.#sweeping = (async () => {
+      for (;;) {
+        await wait(interval, this.#stopping.signal);
+        if (this.#stopped) return;
+        await this.#sweep();
+      }
+    })();
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#stopping.abort();
-    clearInterval(this.#timer);
     await this.#sweeping;
   }
 
@@ -133,7 +142,7 @@ export class IsolationAudit {
    */
   async #sweep(): Promise<void> {
     const namespaces = [...this.#options.agentNamespaces()];
-    const paceMs = (0.8 * (this.#options.intervalMs ?? 600_000)) / Math.max(1, namespaces.length);
+    const paceMs = Math.max(this.#options.minPaceMs ?? 15_000, (0.8 * (this.#options.intervalMs ?? defaultIntervalMs)) / Math.max(1, namespaces.length));
     for (const [namespace, policyName] of namespaces) {
       if (this.#stopped) return;
       const before = this.#snapshotOf(namespace);

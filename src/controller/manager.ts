@@ -28,7 +28,7 @@ export interface ManagerOptions {
   readonly metrics: Metrics;
   /** Policies reconciled at once (never two passes of one policy). */
   readonly concurrency?: number;
-  /** Every policy is reconciled again this often, events or not (default 10 minutes). */
+  /** Every policy is reconciled again this often, events or not (default 1 hour). */
   readonly resyncMs?: number;
   /** How often discovery is asked whether optional kinds (SealedSecret) are served (default 5 s). */
   readonly kindDiscoveryMs?: number;

@@ -39,6 +39,11 @@ export interface ResourceKind {
    * manager) is drift, repaired by an update that also resets managedFields.
    */
   readonly sharedByPolicies?: boolean;
+  /**
+   * The object's status is evidence a condition reports (SecretsSynced reads a SealedSecret's), so a change of its
+   * status wakes the policy. For every other kind a change of status alone (the quota controller counting) does not.
+   */
+  readonly readsStatus?: boolean;
 }
 
 /** Server-side apply needs create and patch; repairing what apply cannot remove needs update; pruning needs delete. */
@@ -108,6 +113,7 @@ export const resourceTable = [
     namespaced: true,
     applyRank: 100,
     optional: true,
+    readsStatus: true,
     operatorVerbs: applyAndPrune,
     ownedFields: ['spec'],
   },

@@ -21,6 +21,7 @@ function auditOver(read: (namespace: string) => Promise<NamespaceContents>, chan
     changed: (name) => changed.push(name),
     counted: () => undefined,
     intervalMs,
+    minPaceMs: 0,
     sleep: async () => undefined,
   });
 }

@@ -274,6 +274,13 @@ describe('sealed secrets with the real controller', { timeout: 180_000 }, () => 
     assert.deepEqual(await secretData('preexisting'), { K: 'original' });
     const secret = await core.readNamespacedSecret({ name: 'preexisting', namespace });
     assert.equal(secret.metadata?.ownerReferences, undefined);
+    // A Secret written by hand in the agent namespace widens it: the census quota counted it, so the isolation audit
+    // listed the namespace again and says so at once, not at its next sweep.
+    const weakened = await policies.waitCondition(policyName, 'Isolated', 'False', 'ForeignSecret', 10_000);
+    assert.match(weakened.status?.conditions?.find((c) => c.type === 'Isolated')?.message ?? '', new RegExp(`Secret ${namespace}/preexisting`));
+    await setSecrets(fileSecrets());
+    await core.deleteNamespacedSecret({ name: 'preexisting', namespace });
+    await policies.waitCondition(policyName, 'Isolated', 'True', 'NoWidening', 10_000);
   });
 
   test('after a rotation with the controller stopped, SecretsSynced does not claim True for the new generation', async () => {

@@ -1,10 +1,11 @@
 import type { AgentPolicy } from '../api/v1alpha1/schema.ts';
 import type { OperatorConfig } from '../config.ts';
+import { applyKeyOf, compareApplyKeys, type ApplyKey } from '../desired/apply-order.ts';
 import { desiredState, type DesiredObject } from '../desired/desired-state.ts';
 import { driftOf, type ObjectLike } from '../envelope/drift.ts';
-import { sortForApply } from '../desired/apply-order.ts';
 import type { OutputFormat } from './flags.ts';
-import { toYamlStream } from './yaml-emitter.ts';
+import { jsonList, jsonListItem } from './json-list.ts';
+import { toYaml } from './yaml-emitter.ts';
 
 export interface RenderResult {
   readonly text: string;
@@ -24,32 +25,32 @@ export class RenderConflictError extends Error {
 }
 
 export function renderPolicies(policies: readonly AgentPolicy[], config: OperatorConfig, format: OutputFormat): RenderResult {
-  const objects: DesiredObject[] = [];
+  const print = format === 'json' ? jsonListItem : toYaml;
+  // Each object is printed as soon as it is built and only its text is kept, sorted by its apply key: holding every
+  // object until the end made the garbage collector copy all of them, and is what cost most in big renders.
+  const printed: { key: ApplyKey; text: string }[] = [];
   const runtimeClasses = new Map<string, { object: DesiredObject; policy: string }>();
   let withoutUid = 0;
   for (const policy of policies) {
     if (policy.metadata.uid === undefined || policy.metadata.uid === '') withoutUid++;
     for (const object of desiredState(policy, config, { offline: true })) {
-      if (object.kind !== 'RuntimeClass') {
-        objects.push(object);
-        continue;
-      }
-      const name = object.metadata?.name ?? '';
-      const seen = runtimeClasses.get(name);
-      if (seen === undefined) {
+      if (object.kind === 'RuntimeClass') {
+        const name = object.metadata?.name ?? '';
+        const seen = runtimeClasses.get(name);
+        if (seen !== undefined) {
+          if (driftOf(seen.object as unknown as ObjectLike, object as unknown as ObjectLike) !== undefined) {
+            throw new RenderConflictError(
+              `AgentPolicies ${seen.policy} and ${policy.metadata.name} want RuntimeClass ${name} different: use another name or the same handler, scheduling and overhead`,
+            );
+          }
+          continue;
+        }
         runtimeClasses.set(name, { object, policy: policy.metadata.name });
-        objects.push(object);
-      } else if (driftOf(seen.object as unknown as ObjectLike, object as unknown as ObjectLike) !== undefined) {
-        throw new RenderConflictError(
-          `AgentPolicies ${seen.policy} and ${policy.metadata.name} want RuntimeClass ${name} different: use another name or the same handler, scheduling and overhead`,
-        );
       }
+      printed.push({ key: applyKeyOf(object), text: print(object) });
     }
   }
-  const ordered = sortForApply(objects); // stable: within a rank, policies keep their input order
-  const text =
-    format === 'json'
-      ? `${JSON.stringify({ apiVersion: 'v1', kind: 'List', items: ordered }, null, 2)}\n`
-      : toYamlStream(ordered);
-  return { text, objectCount: ordered.length, withoutUid };
+  printed.sort((a, b) => compareApplyKeys(a.key, b.key)); // stable: equal keys keep the policies' input order
+  const texts = printed.map((p) => p.text);
+  return { text: format === 'json' ? jsonList(texts) : texts.join('---\n'), objectCount: texts.length, withoutUid };
 }

@@ -14,8 +14,14 @@ export function jsonListItem(value: object): string {
   return JSON.stringify([[value]], null, 2).slice(itemStart, -itemEnd);
 }
 
-/** The List of the items printed by jsonListItem, in order, with a final newline. */
+/** What goes between two items. */
+export const jsonListSeparator = ',\n    ';
+
+/**
+ * The List of the items printed by jsonListItem, in order, with a final newline. An item may be a run of many
+ * items already joined by jsonListSeparator.
+ */
 export function jsonList(items: readonly string[]): string {
   const head = '{\n  "apiVersion": "v1",\n  "kind": "List",\n  "items": ';
-  return items.length === 0 ? `${head}[]\n}\n` : `${head}[\n    ${items.join(',\n    ')}\n  ]\n}\n`;
+  return items.length === 0 ? `${head}[]\n}\n` : `${head}[\n    ${items.join(jsonListSeparator)}\n  ]\n}\n`;
 }

@@ -1,10 +1,12 @@
+import { agentNamespaceName } from '../api/v1alpha1/defaults.ts';
 import type { AgentPolicy } from '../api/v1alpha1/schema.ts';
 import type { OperatorConfig } from '../config.ts';
-import { applyKeyOf, compareApplyKeys, type ApplyKey } from '../desired/apply-order.ts';
+import { applyKeyOf } from '../desired/apply-order.ts';
 import { desiredState, type DesiredObject } from '../desired/desired-state.ts';
 import { driftOf, type ObjectLike } from '../envelope/drift.ts';
+import { ApplyOrderedText } from './apply-ordered-text.ts';
 import type { OutputFormat } from './flags.ts';
-import { jsonList, jsonListItem } from './json-list.ts';
+import { jsonList, jsonListItem, jsonListSeparator } from './json-list.ts';
 import { toYaml } from './yaml-emitter.ts';
 
 export interface RenderResult {
@@ -25,32 +27,76 @@ export class RenderConflictError extends Error {
 }
 
 export function renderPolicies(policies: readonly AgentPolicy[], config: OperatorConfig, format: OutputFormat): RenderResult {
+  const separator = format === 'json' ? jsonListSeparator : '---\n';
+  // Policies in the order of their namespaces, so that most objects arrive in apply order and each is printed as
+  // soon as it is built (see ApplyOrderedText); when that order does not hold, every object is sorted instead.
+  const output =
+    printInOrder(policies, config, format, new ApplyOrderedText(separator), byNamespace(policies)) ??
+    (printInOrder(policies, config, format, new ApplyOrderedText(separator, true), policies.keys()) as ApplyOrderedText);
+  const pieces = output.pieces();
+  const withoutUid = policies.filter((p) => p.metadata.uid === undefined || p.metadata.uid === '').length;
+  return { text: format === 'json' ? jsonList(pieces) : pieces.join(separator), objectCount: output.count, withoutUid };
+}
+
+/** Policy indexes by agent namespace, ties in input order. */
+function byNamespace(policies: readonly AgentPolicy[]): number[] {
+  const keyed = policies.map((policy, index) => ({ namespace: agentNamespaceName(policy), index }));
+  keyed.sort((a, b) => (a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : a.index - b.index));
+  return keyed.map((k) => k.index);
+}
+
+/** Prints every policy's objects into `output`, visiting the policies in `order`; undefined when `output` refuses one. */
+function printInOrder(
+  policies: readonly AgentPolicy[],
+  config: OperatorConfig,
+  format: OutputFormat,
+  output: ApplyOrderedText,
+  order: Iterable<number>,
+): ApplyOrderedText | undefined {
   const print = format === 'json' ? jsonListItem : toYaml;
-  // Each object is printed as soon as it is built and only its text is kept, sorted by its apply key: holding every
-  // object until the end made the garbage collector copy all of them, and is what cost most in big renders.
-  const printed: { key: ApplyKey; text: string }[] = [];
-  const runtimeClasses = new Map<string, { object: DesiredObject; policy: string }>();
-  let withoutUid = 0;
-  for (const policy of policies) {
-    if (policy.metadata.uid === undefined || policy.metadata.uid === '') withoutUid++;
-    for (const object of desiredState(policy, config, { offline: true })) {
+  const runtimeClasses: { object: DesiredObject; policyIndex: number; position: number }[] = [];
+  for (const policyIndex of order) {
+    const objects = desiredState(policies[policyIndex] as AgentPolicy, config, { offline: true });
+    for (let position = 0; position < objects.length; position++) {
+      const object = objects[position] as DesiredObject;
       if (object.kind === 'RuntimeClass') {
-        const name = object.metadata?.name ?? '';
-        const seen = runtimeClasses.get(name);
-        if (seen !== undefined) {
-          if (driftOf(seen.object as unknown as ObjectLike, object as unknown as ObjectLike) !== undefined) {
-            throw new RenderConflictError(
-              `AgentPolicies ${seen.policy} and ${policy.metadata.name} want RuntimeClass ${name} different: use another name or the same handler, scheduling and overhead`,
-            );
-          }
-          continue;
-        }
-        runtimeClasses.set(name, { object, policy: policy.metadata.name });
+        runtimeClasses.push({ object, policyIndex, position }); // deduplicated below, in input order
+        continue;
       }
-      printed.push({ key: applyKeyOf(object), text: print(object) });
+      const printed = {
+        key: applyKeyOf(object),
+        namespaced: (object.metadata?.namespace ?? '') !== '',
+        text: print(object),
+        policyIndex,
+        position,
+      };
+      if (!output.add(printed)) return undefined;
     }
   }
-  printed.sort((a, b) => compareApplyKeys(a.key, b.key)); // stable: equal keys keep the policies' input order
-  const texts = printed.map((p) => p.text);
-  return { text: format === 'json' ? jsonList(texts) : texts.join('---\n'), objectCount: texts.length, withoutUid };
+  for (const { object, policyIndex, position } of sharedRuntimeClasses(policies, runtimeClasses)) {
+    output.add({ key: applyKeyOf(object), namespaced: false, text: print(object), policyIndex, position });
+  }
+  return output;
+}
+
+/** The first of each name in input order; a later one that differs from it is a conflict. */
+function sharedRuntimeClasses<T extends { object: DesiredObject; policyIndex: number; position: number }>(
+  policies: readonly AgentPolicy[],
+  candidates: T[],
+): T[] {
+  candidates.sort((a, b) => a.policyIndex - b.policyIndex || a.position - b.position);
+  const first = new Map<string, T>();
+  for (const candidate of candidates) {
+    const name = candidate.object.metadata?.name ?? '';
+    const seen = first.get(name);
+    if (seen === undefined) {
+      first.set(name, candidate);
+    } else if (driftOf(seen.object as unknown as ObjectLike, candidate.object as unknown as ObjectLike) !== undefined) {
+      const [a, b] = [seen, candidate].map((c) => (policies[c.policyIndex] as AgentPolicy).metadata.name);
+      throw new RenderConflictError(
+        `AgentPolicies ${a} and ${b} want RuntimeClass ${name} different: use another name or the same handler, scheduling and overhead`,
+      );
+    }
+  }
+  return [...first.values()];
 }

@@ -6,8 +6,8 @@ import { desiredState, type DesiredObject } from '../desired/desired-state.ts';
 import { driftOf, type ObjectLike } from '../envelope/drift.ts';
 import { ApplyOrderedText } from './apply-ordered-text.ts';
 import type { OutputFormat } from './flags.ts';
-import { jsonList, jsonListItem, jsonListSeparator } from './json-list.ts';
-import { toYaml } from './yaml-emitter.ts';
+import { jsonList, jsonListItems } from './json-list.ts';
+import { toYamlStream } from './yaml-emitter.ts';
 
 export interface RenderResult {
   readonly text: string;
@@ -27,15 +27,16 @@ export class RenderConflictError extends Error {
 }
 
 export function renderPolicies(policies: readonly AgentPolicy[], config: OperatorConfig, format: OutputFormat): RenderResult {
-  const separator = format === 'json' ? jsonListSeparator : '---\n';
-  // Policies in the order of their namespaces, so that most objects arrive in apply order and each is printed as
-  // soon as it is built (see ApplyOrderedText); when that order does not hold, every object is sorted instead.
+  const print = format === 'json' ? jsonListItems : toYamlStream;
+  // Policies in the order of their namespaces, so that most objects arrive in apply order and are printed soon after
+  // they are built (see ApplyOrderedText); when that order does not hold, every object is sorted instead.
   const output =
-    printInOrder(policies, config, format, new ApplyOrderedText(separator), byNamespace(policies)) ??
-    (printInOrder(policies, config, format, new ApplyOrderedText(separator, true), policies.keys()) as ApplyOrderedText);
+    printInOrder(policies, config, new ApplyOrderedText(print), byNamespace(policies)) ??
+    (printInOrder(policies, config, new ApplyOrderedText(print, true), policies.keys()) as ApplyOrderedText);
   const pieces = output.pieces();
   const withoutUid = policies.filter((p) => p.metadata.uid === undefined || p.metadata.uid === '').length;
-  return { text: format === 'json' ? jsonList(pieces) : pieces.join(separator), objectCount: output.count, withoutUid };
+  // A YAML stream ends each document with a newline; "---" starts the next one.
+  return { text: format === 'json' ? jsonList(pieces) : pieces.join('---\n'), objectCount: output.count, withoutUid };
 }
 
 /** Policy indexes by agent namespace, ties in input order. */
@@ -49,11 +50,9 @@ function byNamespace(policies: readonly AgentPolicy[]): number[] {
 function printInOrder(
   policies: readonly AgentPolicy[],
   config: OperatorConfig,
-  format: OutputFormat,
   output: ApplyOrderedText,
   order: Iterable<number>,
 ): ApplyOrderedText | undefined {
-  const print = format === 'json' ? jsonListItem : toYaml;
   const runtimeClasses: { object: DesiredObject; policyIndex: number; position: number }[] = [];
   for (const policyIndex of order) {
     const objects = desiredState(policies[policyIndex] as AgentPolicy, config, { offline: true });
@@ -63,18 +62,12 @@ function printInOrder(
         runtimeClasses.push({ object, policyIndex, position }); // deduplicated below, in input order
         continue;
       }
-      const printed = {
-        key: applyKeyOf(object),
-        namespaced: (object.metadata?.namespace ?? '') !== '',
-        text: print(object),
-        policyIndex,
-        position,
-      };
-      if (!output.add(printed)) return undefined;
+      const namespaced = (object.metadata?.namespace ?? '') !== '';
+      if (!output.add({ key: applyKeyOf(object), namespaced, object, policyIndex, position })) return undefined;
     }
   }
   for (const { object, policyIndex, position } of sharedRuntimeClasses(policies, runtimeClasses)) {
-    output.add({ key: applyKeyOf(object), namespaced: false, text: print(object), policyIndex, position });
+    output.add({ key: applyKeyOf(object), namespaced: false, object, policyIndex, position });
   }
   return output;
 }

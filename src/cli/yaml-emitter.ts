@@ -17,9 +17,19 @@ export function toYaml(value: unknown): string {
   return text;
 }
 
-/** Many objects as one multi-document stream. */
+/** Many objects as one multi-document stream, each document's text as toYaml writes it, "---" between them. */
 export function toYamlStream(values: readonly unknown[]): string {
-  return values.map(toYaml).join('---\n');
+  if (values.length === 0) return '';
+  out = [];
+  for (let i = 0; i < values.length; i++) {
+    if (i > 0) out.push('---');
+    const before = out.length;
+    node(values[i], 0, '');
+    if (out.length === before) out.push(''); // a mapping of undefined fields only: toYaml's empty line
+  }
+  const text = `${out.join('\n')}\n`;
+  out = [];
+  return text;
 }
 
 /** Words a YAML 1.1 reader takes for a boolean or null, in any case. */

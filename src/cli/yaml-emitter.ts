@@ -50,6 +50,22 @@ function plainSafe(value: string): boolean {
 }
 
 function quote(value: string): string {
+  if (value.length > quotedLength) return quoteOnce(value); // ciphertexts and the like: seen once, not worth keeping
+  let text = quoted.get(value);
+  if (text === undefined) {
+    text = quoteOnce(value);
+    if (quoted.size >= quotedLimit) quoted.clear();
+    quoted.set(value, text);
+  }
+  return text;
+}
+
+/** The written text of each string seen lately: names, kinds, label keys and values repeat in every object. */
+const quoted = new Map<string, string>();
+const quotedLimit = 8192;
+const quotedLength = 64;
+
+function quoteOnce(value: string): string {
   if (plainSafe(value)) return value;
   // YAML 1.1 readers treat U+2028/U+2029 as line breaks; JSON.stringify leaves them raw.
   return JSON.stringify(value).replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');

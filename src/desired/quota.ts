@@ -4,8 +4,12 @@ import { defaultQuota, effectiveLimits, sortedCopy } from '../api/v1alpha1/defau
 import type { Quantity } from '../api/v1alpha1/schema.ts';
 import { ownedMeta, type DesiredContext } from './context.ts';
 
-const asStrings = (record: Readonly<Record<string, Quantity>>): Record<string, string> =>
-  Object.fromEntries(Object.entries(record).map(([k, v]) => [k, String(v)]));
+// A loop rather than Object.fromEntries(Object.entries(...).map(...)), which builds three arrays per map.
+function asStrings(record: Readonly<Record<string, Quantity>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of Object.keys(record)) out[key] = String(record[key]);
+  return out;
+}
 
 /** The ResourceQuota and LimitRange `bulkhead`: the defaults of defaults.ts with the user's keys on top. */
 export function quotaObjects(context: DesiredContext): [IResourceQuota, ILimitRange] {

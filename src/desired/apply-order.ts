@@ -1,9 +1,9 @@
 import { applyRankOf, type ObjectIdentity } from '../envelope/resource-table.ts';
 
 /**
- * An object's place in compareForApply's order (rank, then kind, namespace and name), read once so that sorting
- * compares two fields instead of looking the kind up in the resource table on every comparison (that lookup was a
- * third of `bulkhead render`'s time for 10,000 policies, 130,000 objects).
+ * An object's place in compareForApply's order (rank, then kind, namespace and name) as two values, for code that
+ * orders many objects (render: 130,000 for 10,000 policies): the kind is looked up in the resource table once per
+ * object instead of in every comparison, and the names compare as one string.
  */
 export interface ApplyKey {
   readonly rank: number;
@@ -21,14 +21,28 @@ export function applyKeyOf(object: ObjectIdentity): ApplyKey {
   };
 }
 
-// As compareForApply: code units, not localeCompare, so the order does not depend on the machine's locale.
 export function compareApplyKeys(a: ApplyKey, b: ApplyKey): number {
-  return a.rank - b.rank || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+  return a.rank - b.rank || byCodeUnit(a.path, b.path);
 }
 
 /** `objects` in compareForApply's order, stable. */
 export function sortForApply<T extends ObjectIdentity>(objects: readonly T[]): T[] {
-  const keyed = objects.map((object) => ({ object, key: applyKeyOf(object) }));
-  keyed.sort((a, b) => compareApplyKeys(a.key, b.key));
+  // The fields compared in turn rather than joined into an ApplyKey: for one policy's dozen objects, building the
+  // joined strings costs more than the comparisons they save.
+  const keyed = objects.map((object) => ({
+    object,
+    rank: applyRankOf(object),
+    kind: object.kind ?? '',
+    namespace: object.metadata?.namespace ?? '',
+    name: object.metadata?.name ?? '',
+  }));
+  keyed.sort(
+    (a, b) => a.rank - b.rank || byCodeUnit(a.kind, b.kind) || byCodeUnit(a.namespace, b.namespace) || byCodeUnit(a.name, b.name),
+  );
   return keyed.map((k) => k.object);
+}
+
+// As compareForApply: code units, not localeCompare, so the order does not depend on the machine's locale.
+function byCodeUnit(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -3,6 +3,8 @@ import { compareApplyKeys, type ApplyKey } from '../desired/apply-order.ts';
 /** An object of a policy's envelope: where it goes in apply order, and where it came from (to keep ties stable). */
 export interface OrderedObject {
   readonly key: ApplyKey;
+  /** The kind (also in key.path): objects are grouped by kind and rank. */
+  readonly kind: string;
   readonly namespaced: boolean;
   readonly object: unknown;
   /** The policy's position in the input, and the object's in that policy's envelope. */
@@ -51,7 +53,8 @@ const runObjects = 256;
  * Namespaces, FlowSchemas, RuntimeClasses) are printed one by one and sorted at the end, ties in input order.
  */
 export class ApplyOrderedText {
-  readonly #groups = new Map<string, Group>();
+  /** By kind, then rank (a RoleBinding has two). */
+  readonly #groups = new Map<string, Group[]>();
   readonly #print: PrintRun;
   readonly #sortAll: boolean;
   #count = 0;
@@ -67,12 +70,16 @@ export class ApplyOrderedText {
   }
 
   /** False (and nothing added) when a namespaced object comes out of apply order. */
-  add({ key, namespaced, object, policyIndex, position }: OrderedObject): boolean {
-    const id = `${key.rank}\0${key.path.slice(0, key.path.indexOf('\0'))}`;
-    let group = this.#groups.get(id);
+  add({ key, kind, namespaced, object, policyIndex, position }: OrderedObject): boolean {
+    let ofKind = this.#groups.get(kind);
+    if (ofKind === undefined) {
+      ofKind = [];
+      this.#groups.set(kind, ofKind);
+    }
+    let group = ofKind.find((g) => g.key.rank === key.rank);
     if (group === undefined) {
       group = { key, loose: [], runs: [], pending: [], lastPath: '' };
-      this.#groups.set(id, group);
+      ofKind.push(group);
     }
     if (this.#sortAll || !namespaced) {
       group.loose.push({ key, policyIndex, position, text: this.#print([object]) });
@@ -89,7 +96,7 @@ export class ApplyOrderedText {
 
   /** Every text in apply order, as pieces to be joined by the separator (a piece may hold many objects). */
   pieces(): string[] {
-    const groups = [...this.#groups.values()].sort((a, b) => compareApplyKeys(a.key, b.key));
+    const groups = [...this.#groups.values()].flat().sort((a, b) => compareApplyKeys(a.key, b.key));
     const pieces: string[] = [];
     for (const group of groups) {
       // Cluster-scoped objects have no namespace, which sorts before every namespace.

@@ -63,11 +63,11 @@ function printInOrder(
         continue;
       }
       const namespaced = (object.metadata?.namespace ?? '') !== '';
-      if (!output.add({ key: applyKeyOf(object), namespaced, object, policyIndex, position })) return undefined;
+      if (!output.add({ key: applyKeyOf(object), kind: object.kind, namespaced, object, policyIndex, position })) return undefined;
     }
   }
   for (const { object, policyIndex, position } of sharedRuntimeClasses(policies, runtimeClasses)) {
-    output.add({ key: applyKeyOf(object), namespaced: false, object, policyIndex, position });
+    output.add({ key: applyKeyOf(object), kind: object.kind, namespaced: false, object, policyIndex, position });
   }
   return output;
 }

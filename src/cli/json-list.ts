@@ -21,5 +21,11 @@ export function jsonListItems(values: readonly unknown[]): string {
 /** The List of the runs printed by jsonListItems, in order, with a final newline. */
 export function jsonList(runs: readonly string[]): string {
   const head = '{\n  "apiVersion": "v1",\n  "kind": "List",\n  "items": ';
-  return runs.length === 0 ? `${head}[]\n}\n` : `${head}[\n    ${runs.join(jsonListSeparator)}\n  ]\n}\n`;
+  if (runs.length === 0) return `${head}[]\n}\n`;
+  // The List's head and tail go into the join, so the text is written once, flat: around a joined text they would
+  // make a rope that every reader of the text (Buffer.byteLength, a write to stdout) copies again.
+  const parts = [...runs];
+  parts[0] = `${head}[\n    ${parts[0] ?? ''}`;
+  parts[parts.length - 1] = `${parts[parts.length - 1] ?? ''}\n  ]\n}\n`;
+  return parts.join(jsonListSeparator);
 }

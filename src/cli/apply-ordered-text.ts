@@ -1,11 +1,13 @@
-import { compareApplyKeys, type ApplyKey } from '../desired/apply-order.ts';
+import { applyKeyOf, compareApplyKeys, type ApplyKey } from '../desired/apply-order.ts';
 
 /** An object of a policy's envelope: where it goes in apply order, and where it came from (to keep ties stable). */
 export interface OrderedObject {
-  readonly key: ApplyKey;
-  /** The kind (also in key.path): objects are grouped by kind and rank. */
+  /** The apply rank of its kind (applyRankOf). */
+  readonly rank: number;
   readonly kind: string;
-  readonly namespaced: boolean;
+  /** "" for a cluster-scoped object. */
+  readonly namespace: string;
+  readonly name: string;
   readonly object: unknown;
   /** The policy's position in the input, and the object's in that policy's envelope. */
   readonly policyIndex: number;
@@ -25,13 +27,16 @@ interface LooseText {
 
 /** The objects of one rank and kind. */
 interface Group {
-  readonly key: ApplyKey;
+  readonly rank: number;
+  readonly kind: string;
   /** Cluster-scoped objects, which come in no useful order: sorted at the end. */
   readonly loose: LooseText[];
   /** Namespaced objects, added in apply order, printed a run at a time. */
   readonly runs: string[];
   pending: unknown[];
-  lastPath: string;
+  /** The last namespaced object added. */
+  lastNamespace: string;
+  lastName: string;
 }
 
 /**
@@ -70,33 +75,29 @@ export class ApplyOrderedText {
   }
 
   /** False (and nothing added) when a namespaced object comes out of apply order. */
-  add({ key, kind, namespaced, object, policyIndex, position }: OrderedObject): boolean {
-    let ofKind = this.#groups.get(kind);
-    if (ofKind === undefined) {
-      ofKind = [];
-      this.#groups.set(kind, ofKind);
-    }
-    let group = ofKind.find((g) => g.key.rank === key.rank);
-    if (group === undefined) {
-      group = { key, loose: [], runs: [], pending: [], lastPath: '' };
-      ofKind.push(group);
-    }
-    if (this.#sortAll || !namespaced) {
-      group.loose.push({ key, policyIndex, position, text: this.#print([object]) });
+  add(entry: OrderedObject): boolean {
+    const group = this.#groupOf(entry.kind, entry.rank);
+    const { namespace, name } = entry;
+    if (this.#sortAll || namespace === '') {
+      const key = applyKeyOf({ kind: entry.kind, metadata: { namespace, name } }, entry.rank);
+      group.loose.push({ key, policyIndex: entry.policyIndex, position: entry.position, text: this.#print([entry.object]) });
       this.#count++;
       return true;
     }
-    if (key.path <= group.lastPath) return false;
+    // Within a group the kind is the same: (namespace, name) decides, compared in code units as compareForApply does.
+    if (namespace < group.lastNamespace || (namespace === group.lastNamespace && name <= group.lastName)) return false;
     this.#count++;
-    group.lastPath = key.path;
-    group.pending.push(object);
+    group.lastNamespace = namespace;
+    group.lastName = name;
+    group.pending.push(entry.object);
     if (group.pending.length >= runObjects) this.#endRun(group);
     return true;
   }
 
   /** Every text in apply order, as pieces to be joined by the separator (a piece may hold many objects). */
   pieces(): string[] {
-    const groups = [...this.#groups.values()].flat().sort((a, b) => compareApplyKeys(a.key, b.key));
+    const groups = [...this.#groups.values()].flat();
+    groups.sort((a, b) => a.rank - b.rank || (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0));
     const pieces: string[] = [];
     for (const group of groups) {
       // Cluster-scoped objects have no namespace, which sorts before every namespace.
@@ -106,6 +107,20 @@ export class ApplyOrderedText {
       pieces.push(...group.runs);
     }
     return pieces;
+  }
+
+  #groupOf(kind: string, rank: number): Group {
+    let ofKind = this.#groups.get(kind);
+    if (ofKind === undefined) {
+      ofKind = [];
+      this.#groups.set(kind, ofKind);
+    }
+    let group = ofKind.find((g) => g.rank === rank);
+    if (group === undefined) {
+      group = { rank, kind, loose: [], runs: [], pending: [], lastNamespace: '', lastName: '' };
+      ofKind.push(group);
+    }
+    return group;
   }
 
   #endRun(group: Group): void {

@@ -1,10 +1,10 @@
 import { agentNamespaceName } from '../api/v1alpha1/defaults.ts';
 import type { AgentPolicy } from '../api/v1alpha1/schema.ts';
 import type { OperatorConfig } from '../config.ts';
-import { applyKeyOf } from '../desired/apply-order.ts';
 import { desiredState, type DesiredObject } from '../desired/desired-state.ts';
 import { driftOf, type ObjectLike } from '../envelope/drift.ts';
-import { ApplyOrderedText } from './apply-ordered-text.ts';
+import { applyRankOf } from '../envelope/resource-table.ts';
+import { ApplyOrderedText, type OrderedObject } from './apply-ordered-text.ts';
 import type { OutputFormat } from './flags.ts';
 import { jsonList, jsonListItems } from './json-list.ts';
 import { toYamlStream } from './yaml-emitter.ts';
@@ -62,14 +62,19 @@ function printInOrder(
         runtimeClasses.push({ object, policyIndex, position }); // deduplicated below, in input order
         continue;
       }
-      const namespaced = (object.metadata?.namespace ?? '') !== '';
-      if (!output.add({ key: applyKeyOf(object), kind: object.kind, namespaced, object, policyIndex, position })) return undefined;
+      if (!output.add(ordered(object, policyIndex, position))) return undefined;
     }
   }
   for (const { object, policyIndex, position } of sharedRuntimeClasses(policies, runtimeClasses)) {
-    output.add({ key: applyKeyOf(object), kind: object.kind, namespaced: false, object, policyIndex, position });
+    output.add(ordered(object, policyIndex, position));
   }
   return output;
+}
+
+function ordered(object: DesiredObject, policyIndex: number, position: number): OrderedObject {
+  const { kind, metadata } = object;
+  const rank = applyRankOf(object);
+  return { rank, kind, namespace: metadata?.namespace ?? '', name: metadata?.name ?? '', object, policyIndex, position };
 }
 
 /** The first of each name in input order; a later one that differs from it is a conflict. */

@@ -14,9 +14,10 @@ export interface ApplyKey {
   readonly path: string;
 }
 
-export function applyKeyOf(object: ObjectIdentity): ApplyKey {
+/** `rank` when the caller has looked it up already. */
+export function applyKeyOf(object: ObjectIdentity, rank = applyRankOf(object)): ApplyKey {
   return {
-    rank: applyRankOf(object),
+    rank,
     path: `${object.kind ?? ''}\0${object.metadata?.namespace ?? ''}\0${object.metadata?.name ?? ''}`,
   };
 }

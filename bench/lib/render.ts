@@ -4,6 +4,7 @@
  * each renamed, with its own namespace and RuntimeClass where the sample names them.
  */
 import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { defaultCeilingRules } from '../../src/api/v1alpha1/ceiling.ts';
 import { checkDocuments } from '../../src/cli/check-policies.ts';
 import { parseDocuments, type InputResult } from '../../src/cli/policy-input.ts';
@@ -30,6 +31,11 @@ export interface RenderRun {
   readonly repetitions: number;
   /** Policies per second end to end, from the best wall time. */
   readonly policiesPerSecond: number;
+  /**
+   * The machine's 1-minute load average before and after this format's repetitions (the machine is shared); absent
+   * from runs recorded before it was kept.
+   */
+  readonly loadAverage?: { readonly start: number; readonly end: number };
 }
 
 export function renderInput(count: number): { yaml: string; json: string } {
@@ -78,9 +84,11 @@ export function measureRender(count: number, repetitions: number, progress: (lin
   const input = renderInput(count);
   once(input.yaml, 'yaml', count); // warm-up: compile the hot paths once before timing anything
   return (['yaml', 'json'] as const).map((format) => {
+    const loadStart = loadavg()[0] ?? 0;
     const runs = Array.from({ length: repetitions }, () => once(format === 'yaml' ? input.yaml : input.json, format, count));
     const sorted = [...runs].sort((a, b) => a.phases.total - b.phases.total);
     const best = sorted[0] as (typeof runs)[number];
+    const loadEnd = loadavg()[0] ?? 0;
     const run: RenderRun = {
       format,
       policies: count,
@@ -91,10 +99,12 @@ export function measureRender(count: number, repetitions: number, progress: (lin
       medianTotal: (sorted[Math.floor(sorted.length / 2)] as (typeof runs)[number]).phases.total,
       repetitions,
       policiesPerSecond: count / best.phases.total,
+      loadAverage: { start: loadStart, end: loadEnd },
     };
     progress(
       `render ${format.toUpperCase()} in, ${format.toUpperCase()} out: ${count} policies -> ${run.objects} objects in ${best.phases.total.toFixed(2)} s ` +
-        `(read ${best.phases.read.toFixed(2)}, validate ${best.phases.validate.toFixed(2)}, render ${best.phases.render.toFixed(2)}) = ${Math.round(run.policiesPerSecond)} policies/s`,
+        `(read ${best.phases.read.toFixed(2)}, validate ${best.phases.validate.toFixed(2)}, render ${best.phases.render.toFixed(2)}) = ${Math.round(run.policiesPerSecond)} policies/s ` +
+        `(load average ${loadStart.toFixed(1)} / ${loadEnd.toFixed(1)})`,
     );
     return run;
   });

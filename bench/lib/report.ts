@@ -132,8 +132,10 @@ export function renderRows(runs: readonly RenderRun[]): Row[] {
   return runs.map((run) => {
     const target = run.format === 'json' ? 10_000 : 5_000;
     const p = run.best;
+    // Runs recorded before the load average was kept have none.
+    const load = run.loadAverage === undefined ? '' : `; load ${run.loadAverage.start.toFixed(1)} / ${run.loadAverage.end.toFixed(1)}`;
     return [
-      `render ${run.policies.toLocaleString('en-US')} policies, ${run.format.toUpperCase()} (read ${p.read.toFixed(2)} s, validate ${p.validate.toFixed(2)} s, render ${p.render.toFixed(2)} s)`,
+      `render ${run.policies.toLocaleString('en-US')} policies, ${run.format.toUpperCase()} (read ${p.read.toFixed(2)} s, validate ${p.validate.toFixed(2)} s, render ${p.render.toFixed(2)} s${load})`,
       Math.round(run.policiesPerSecond),
       `>= ${target.toLocaleString('en-US')}/s`,
       verdict(run.policiesPerSecond >= target),

@@ -27,6 +27,23 @@ export class QuantityParseError extends Error {
 
 export function quantityValue(quantity: string | number): number {
   if (typeof quantity === 'number') return quantity;
+  let value = parsed.get(quantity);
+  if (value === undefined) {
+    value = parseQuantity(quantity);
+    if (parsed.size >= parsedLimit) parsed.clear();
+    parsed.set(quantity, value);
+  }
+  return value;
+}
+
+/**
+ * The same few quantities ("1", "500m", "1Gi") recur in every policy and are compared several times each (limits
+ * validation, the LimitRange defaults): each text is parsed once. Bounded, as ipBlockFor's cache.
+ */
+const parsed = new Map<string, number>();
+const parsedLimit = 4096;
+
+function parseQuantity(quantity: string): number {
   const match = /^([+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))((?:[KMGTPE]i)|[numkMGTPE]|[eE][+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))?$/.exec(quantity);
   if (match === null) throw new QuantityParseError(`"${quantity}" is not a Kubernetes quantity`);
   const number = Number(match[1]);

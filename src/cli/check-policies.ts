@@ -24,14 +24,15 @@ export function checkDocuments(documents: readonly InputDocument[], context: Sem
   const valid: CheckedPolicy[] = [];
   const problems: string[] = [];
   for (const document of documents) {
-    const where = `${locate(document)}: ${policyNameOf(document.value)}`;
+    // Only a problem names its document: most documents have none.
+    const where = (): string => `${locate(document)}: ${policyNameOf(document.value)}`;
     if (typeof document.value !== 'object' || Array.isArray(document.value)) {
-      problems.push(`${where}: (root): not an object: expected an AgentPolicy (${apiVersion})`);
+      problems.push(`${where()}: (root): not an object: expected an AgentPolicy (${apiVersion})`);
       continue;
     }
     const result = validateAgentPolicy(document.value, context);
     if (result.ok) valid.push({ document, policy: result.policy });
-    else problems.push(...result.issues.map((issue) => `${where}: ${formatIssue(issue)}`));
+    else problems.push(...result.issues.map((issue) => `${where()}: ${formatIssue(issue)}`));
   }
   const conflicts = crossPolicyIssues(valid.map((v) => v.policy));
   for (const issue of conflicts) {

@@ -1,9 +1,12 @@
+import { agentNamespaceName } from '../api/v1alpha1/defaults.ts';
 import type { AgentPolicy } from '../api/v1alpha1/schema.ts';
 import type { OperatorConfig } from '../config.ts';
 import { desiredState, type DesiredObject } from '../desired/desired-state.ts';
 import { driftOf, type ObjectLike } from '../envelope/drift.ts';
-import { sortForApply } from '../desired/apply-order.ts';
+import { applyRankOf } from '../envelope/resource-table.ts';
+import { ApplyOrderedText, type OrderedObject } from './apply-ordered-text.ts';
 import type { OutputFormat } from './flags.ts';
+import { jsonList, jsonListItems } from './json-list.ts';
 import { toYamlStream } from './yaml-emitter.ts';
 
 export interface RenderResult {
@@ -24,32 +27,74 @@ export class RenderConflictError extends Error {
 }
 
 export function renderPolicies(policies: readonly AgentPolicy[], config: OperatorConfig, format: OutputFormat): RenderResult {
-  const objects: DesiredObject[] = [];
-  const runtimeClasses = new Map<string, { object: DesiredObject; policy: string }>();
-  let withoutUid = 0;
-  for (const policy of policies) {
-    if (policy.metadata.uid === undefined || policy.metadata.uid === '') withoutUid++;
-    for (const object of desiredState(policy, config, { offline: true })) {
-      if (object.kind !== 'RuntimeClass') {
-        objects.push(object);
+  const print = format === 'json' ? jsonListItems : toYamlStream;
+  // Policies in the order of their namespaces, so that most objects arrive in apply order and are printed soon after
+  // they are built (see ApplyOrderedText); when that order does not hold, every object is sorted instead.
+  const output =
+    printInOrder(policies, config, new ApplyOrderedText(print), byNamespace(policies)) ??
+    (printInOrder(policies, config, new ApplyOrderedText(print, true), policies.keys()) as ApplyOrderedText);
+  const pieces = output.pieces();
+  const withoutUid = policies.filter((p) => p.metadata.uid === undefined || p.metadata.uid === '').length;
+  // A YAML stream ends each document with a newline; "---" starts the next one.
+  return { text: format === 'json' ? jsonList(pieces) : pieces.join('---\n'), objectCount: output.count, withoutUid };
+}
+
+/** Policy indexes by agent namespace, ties in input order. */
+function byNamespace(policies: readonly AgentPolicy[]): number[] {
+  const keyed = policies.map((policy, index) => ({ namespace: agentNamespaceName(policy), index }));
+  keyed.sort((a, b) => (a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : a.index - b.index));
+  return keyed.map((k) => k.index);
+}
+
+/** Prints every policy's objects into `output`, visiting the policies in `order`; undefined when `output` refuses one. */
+function printInOrder(
+  policies: readonly AgentPolicy[],
+  config: OperatorConfig,
+  output: ApplyOrderedText,
+  order: Iterable<number>,
+): ApplyOrderedText | undefined {
+  const runtimeClasses: { object: DesiredObject; policyIndex: number; position: number }[] = [];
+  for (const policyIndex of order) {
+    const objects = desiredState(policies[policyIndex] as AgentPolicy, config, { offline: true });
+    for (let position = 0; position < objects.length; position++) {
+      const object = objects[position] as DesiredObject;
+      if (object.kind === 'RuntimeClass') {
+        runtimeClasses.push({ object, policyIndex, position }); // deduplicated below, in input order
         continue;
       }
-      const name = object.metadata?.name ?? '';
-      const seen = runtimeClasses.get(name);
-      if (seen === undefined) {
-        runtimeClasses.set(name, { object, policy: policy.metadata.name });
-        objects.push(object);
-      } else if (driftOf(seen.object as unknown as ObjectLike, object as unknown as ObjectLike) !== undefined) {
-        throw new RenderConflictError(
-          `AgentPolicies ${seen.policy} and ${policy.metadata.name} want RuntimeClass ${name} different: use another name or the same handler, scheduling and overhead`,
-        );
-      }
+      if (!output.add(ordered(object, policyIndex, position))) return undefined;
     }
   }
-  const ordered = sortForApply(objects); // stable: within a rank, policies keep their input order
-  const text =
-    format === 'json'
-      ? `${JSON.stringify({ apiVersion: 'v1', kind: 'List', items: ordered }, null, 2)}\n`
-      : toYamlStream(ordered);
-  return { text, objectCount: ordered.length, withoutUid };
+  for (const { object, policyIndex, position } of sharedRuntimeClasses(policies, runtimeClasses)) {
+    output.add(ordered(object, policyIndex, position));
+  }
+  return output;
+}
+
+function ordered(object: DesiredObject, policyIndex: number, position: number): OrderedObject {
+  const { kind, metadata } = object;
+  const rank = applyRankOf(object);
+  return { rank, kind, namespace: metadata?.namespace ?? '', name: metadata?.name ?? '', object, policyIndex, position };
+}
+
+/** The first of each name in input order; a later one that differs from it is a conflict. */
+function sharedRuntimeClasses<T extends { object: DesiredObject; policyIndex: number; position: number }>(
+  policies: readonly AgentPolicy[],
+  candidates: T[],
+): T[] {
+  candidates.sort((a, b) => a.policyIndex - b.policyIndex || a.position - b.position);
+  const first = new Map<string, T>();
+  for (const candidate of candidates) {
+    const name = candidate.object.metadata?.name ?? '';
+    const seen = first.get(name);
+    if (seen === undefined) {
+      first.set(name, candidate);
+    } else if (driftOf(seen.object as unknown as ObjectLike, candidate.object as unknown as ObjectLike) !== undefined) {
+      const [a, b] = [seen, candidate].map((c) => (policies[c.policyIndex] as AgentPolicy).metadata.name);
+      throw new RenderConflictError(
+        `AgentPolicies ${a} and ${b} want RuntimeClass ${name} different: use another name or the same handler, scheduling and overhead`,
+      );
+    }
+  }
+  return [...first.values()];
 }

@@ -17,9 +17,19 @@ export function toYaml(value: unknown): string {
   return text;
 }
 
-/** Many objects as one multi-document stream. */
+/** Many objects as one multi-document stream, each document's text as toYaml writes it, "---" between them. */
 export function toYamlStream(values: readonly unknown[]): string {
-  return values.map(toYaml).join('---\n');
+  if (values.length === 0) return '';
+  out = [];
+  for (let i = 0; i < values.length; i++) {
+    if (i > 0) out.push('---');
+    const before = out.length;
+    node(values[i], 0, '');
+    if (out.length === before) out.push(''); // a mapping of undefined fields only: toYaml's empty line
+  }
+  const text = `${out.join('\n')}\n`;
+  out = [];
+  return text;
 }
 
 /** Words a YAML 1.1 reader takes for a boolean or null, in any case. */
@@ -40,6 +50,22 @@ function plainSafe(value: string): boolean {
 }
 
 function quote(value: string): string {
+  if (value.length > quotedLength) return quoteOnce(value); // ciphertexts and the like: seen once, not worth keeping
+  let text = quoted.get(value);
+  if (text === undefined) {
+    text = quoteOnce(value);
+    if (quoted.size >= quotedLimit) quoted.clear();
+    quoted.set(value, text);
+  }
+  return text;
+}
+
+/** The written text of each string seen lately: names, kinds, label keys and values repeat in every object. */
+const quoted = new Map<string, string>();
+const quotedLimit = 8192;
+const quotedLength = 64;
+
+function quoteOnce(value: string): string {
   if (plainSafe(value)) return value;
   // YAML 1.1 readers treat U+2028/U+2029 as line breaks; JSON.stringify leaves them raw.
   return JSON.stringify(value).replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');

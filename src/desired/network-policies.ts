@@ -92,7 +92,7 @@ function dnsPolicy(context: DesiredContext): INetworkPolicy {
 
 function peerOf(peer: NetworkPeer): NetworkPolicyPeer {
   if (peer.cidr !== undefined) return { ipBlock: ipBlockFor(peer.cidr, peer.except, peer.allowPrivate === true) };
-  const podSelector = peer.podSelector === undefined ? undefined : structuredClone(peer.podSelector);
+  const podSelector = peer.podSelector === undefined ? undefined : copySelector(peer.podSelector);
   if (peer.namespaceName !== undefined) {
     return {
       namespaceSelector: { matchLabels: { [namespaceNameLabel]: peer.namespaceName } },
@@ -100,6 +100,19 @@ function peerOf(peer: NetworkPeer): NetworkPolicyPeer {
     };
   }
   return { podSelector: podSelector ?? {} };
+}
+
+/**
+ * A copy of a label selector sharing nothing with the policy, keys in the policy's order. Written out because
+ * structuredClone cost a tenth of building the envelope.
+ */
+function copySelector(selector: NonNullable<NetworkPeer['podSelector']>): NonNullable<NetworkPeer['podSelector']> {
+  const copy = { ...selector };
+  if (copy.matchLabels !== undefined) copy.matchLabels = { ...copy.matchLabels };
+  if (copy.matchExpressions !== undefined) {
+    copy.matchExpressions = copy.matchExpressions.map((e) => (e.values === undefined ? { ...e } : { ...e, values: [...e.values] }));
+  }
+  return copy;
 }
 
 function portsOf(peer: NetworkPeer): { ports?: NetworkPolicyPort[] } {

@@ -5,8 +5,12 @@ import type { Quantity } from '../api/v1alpha1/schema.ts';
 import { censusLimits, censusQuotaName } from '../envelope/census.ts';
 import { ownedMeta, type DesiredContext } from './context.ts';
 
-const asStrings = (record: Readonly<Record<string, Quantity>>): Record<string, string> =>
-  Object.fromEntries(Object.entries(record).map(([k, v]) => [k, String(v)]));
+// A loop rather than Object.fromEntries(Object.entries(...).map(...)), which builds three arrays per map.
+function asStrings(record: Readonly<Record<string, Quantity>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of Object.keys(record)) out[key] = String(record[key]);
+  return out;
+}
 
 /**
  * The ResourceQuota and LimitRange `bulkhead`: the defaults of defaults.ts with the user's keys on top; and the

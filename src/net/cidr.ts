@@ -18,10 +18,22 @@ export class CidrParseError extends Error {
 
 const bits = (family: IpFamily): number => (family === 4 ? 32 : 128);
 
-export function parseIp(text: string): { family: IpFamily; address: bigint } {
-  if (text.includes(':')) return { family: 6, address: parseIpv6(text) };
-  return { family: 4, address: parseIpv4(text) };
+export function parseIp(text: string): { readonly family: IpFamily; readonly address: bigint } {
+  let ip = parsedIps.get(text);
+  if (ip === undefined) {
+    ip = Object.freeze(text.includes(':') ? { family: 6, address: parseIpv6(text) } : { family: 4, address: parseIpv4(text) });
+    if (parsedIps.size >= parsedIpsLimit) parsedIps.clear();
+    parsedIps.set(text, ip);
+  }
+  return ip;
 }
+
+/**
+ * Addresses by text: the same few (0.0.0.0, ::, a NodeLocal DNSCache address) recur in every policy and several
+ * field rules parse each one. Frozen, because callers share them. Bounded, as ipBlockFor's cache.
+ */
+const parsedIps = new Map<string, { readonly family: IpFamily; readonly address: bigint }>();
+const parsedIpsLimit = 4096;
 
 export function parseCidr(text: string): Cidr {
   const slash = text.indexOf('/');

@@ -39,9 +39,10 @@ COPY --from=build /src/dist/bulkhead.mjs /app/bulkhead.mjs
 # Node 24's V8 keeps the heap pages a collection frees in a pool, resident, until a memory-reducing collection, which a
 # process that never stops allocating (watches, resyncs, the Lease) seldom gets: RSS stays at the peak heap. The peak
 # is mostly the young generation, up to 64 MiB per semi-space without pointer compression, filled by the short-lived
-# JSON of list and watch responses. --max-semi-space-size=4 bounds it: at 100 policies RSS 344 -> 175 MiB after
-# convergence and 209 -> 155 MiB at rest, operator CPU about the same (--optimize-for-size reached 137 MiB but doubled
-# the operator's CPU, at rest too). No heap cap: the live heap grows about 46 MiB per 1,000 policies.
+# JSON of list and watch responses. --max-semi-space-size=4 bounds it: RSS after convergence 344 -> 175 MiB at 100
+# policies and 594 -> 449 MiB at 1,000 (482 -> 337 at rest), operator CPU about the same. --optimize-for-size and
+# --memory-saver-mode reach 191 and 158 MiB at 1,000 but about double the operator's CPU, converging and at rest.
+# No heap cap: the live heap grows about 46 MiB per 1,000 policies; Node sizes it from the container's memory limit.
 # MALLOC_ARENA_MAX=2: glibc's malloc otherwise keeps up to 8 arenas per CPU for Node's threads (about -10 MiB).
 ENV NODE_ENV=production MALLOC_ARENA_MAX=2
 USER 65532:65532

@@ -8,7 +8,7 @@
  */
 import { loadAverage } from './proc.ts';
 import type { BenchOptions } from './args.ts';
-import type { OperatorMemory } from './operator-process.ts';
+import { operatorRuntime, type ImageRuntime, type OperatorMemory } from './operator-process.ts';
 import { measureApiserverCost, type ApiserverCost } from './phases/apiserver-cost.ts';
 import { measureConvergence, type ConvergenceResult } from './phases/convergence.ts';
 import { measureLatency, type LatencyResult } from './phases/latency.ts';
@@ -22,8 +22,13 @@ export interface ClusterResult {
   readonly startedAt: string;
   readonly kubernetesVersion: string;
   readonly operatorRuns: 'bundle' | 'source';
-  /** Extra Node flags the operator ran with (BENCH_OPERATOR_NODE_FLAGS), "" for none. */
+  /**
+   * What an investigation added to the image's runtime: BENCH_OPERATOR_ENV and BENCH_OPERATOR_NODE_FLAGS, "plain"
+   * for BENCH_OPERATOR_PLAIN=1; "" for none (the run describes what ships).
+   */
   readonly operatorNodeFlags: string;
+  /** The Node flags and environment the operator ran with beyond the benchmark's own (the image's, unless plain). */
+  readonly operatorRuntime: ImageRuntime;
   /** Envelope objects of the N policies (each shared RuntimeClass once), and per policy. */
   readonly envelopeObjects: number;
   readonly objectsPerPolicy: number;
@@ -56,7 +61,15 @@ export async function runCluster(size: number, options: BenchOptions, progress: 
       startedAt: new Date().toISOString(),
       kubernetesVersion: ctx.controlPlane.kubernetesVersion,
       operatorRuns: options.operator,
-      operatorNodeFlags: (process.env['BENCH_OPERATOR_NODE_FLAGS'] ?? '').trim(),
+      operatorNodeFlags: [
+        process.env['BENCH_OPERATOR_PLAIN'] === '1' ? 'plain' : '',
+        process.env['BENCH_OPERATOR_ENV'] ?? '',
+        process.env['BENCH_OPERATOR_NODE_FLAGS'] ?? '',
+      ]
+        .map((part) => part.trim())
+        .filter((part) => part !== '')
+        .join(' '),
+      operatorRuntime: operatorRuntime(),
       envelopeObjects,
       objectsPerPolicy: envelopeObjects / size,
     };

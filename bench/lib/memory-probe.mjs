@@ -2,7 +2,7 @@
 // part of the operator: on SIGUSR2 it runs a full garbage collection and writes the process's memory to the file
 // named by BENCH_MEMORY_FILE, so the heap figure is live data only, not garbage waiting for a collection.
 // Plain JavaScript on purpose: a .ts preload would load Node's type stripper into the measured process (about 20 MB).
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import process from 'node:process';
 import { getHeapStatistics } from 'node:v8';
 
@@ -29,5 +29,7 @@ if (file !== undefined && gc !== undefined) {
         mallocedMemory: heap.malloced_memory,
       }),
     );
+    const smapsDir = process.env['BENCH_SMAPS_DIR'];
+    if (smapsDir !== undefined) writeFileSync(`${smapsDir}/${process.pid}-${Date.now()}.smaps`, readFileSync('/proc/self/smaps', 'utf8'));
   });
 }

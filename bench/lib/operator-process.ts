@@ -64,12 +64,69 @@ export async function writeOperatorToken(admin: k8s.KubeConfig, workDir: string)
   return path;
 }
 
+/** NAME=value pairs separated by spaces (no quoting), as BENCH_OPERATOR_ENV and the Dockerfile's ENV spell them. */
+export function parseEnvPairs(text: string, where: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const pair of text.split(/\s+/).filter((p) => p !== '')) {
+    const at = pair.indexOf('=');
+    if (at < 1 || /["'\\$]/.test(pair)) throw new Error(`${where}: "${pair}" is not a plain NAME=value`);
+    env[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  return env;
+}
+
+/** How the image runs the operator: the Node flags of its ENTRYPOINT and the variables of its ENV. */
+export interface ImageRuntime {
+  readonly nodeFlags: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+}
+
+/**
+ * Pure: the runtime stage's ENTRYPOINT flags (between the node binary and the bundle) and ENV variables, from the
+ * Dockerfile's text, so that the benchmark runs the operator as the image does and its figures describe what ships.
+ * Refuses what it does not understand (a shell-form ENTRYPOINT, quoted ENV values) rather than guess.
+ */
+export function imageRuntime(dockerfile: string): ImageRuntime {
+  const lines = dockerfile.replace(/\\\n/g, ' ').split('\n').map((l) => l.trim());
+  const runtimeStage = lines.slice(lines.findLastIndex((l) => /^FROM\s/i.test(l)));
+  let nodeFlags: string[] | undefined;
+  let env: Record<string, string> = {};
+  for (const line of runtimeStage) {
+    if (/^ENV\s/i.test(line)) env = { ...env, ...parseEnvPairs(line.slice(4), 'Dockerfile ENV') };
+    if (/^ENTRYPOINT\s/i.test(line)) {
+      let entrypoint: unknown;
+      try {
+        entrypoint = JSON.parse(line.slice('ENTRYPOINT'.length));
+      } catch {
+        entrypoint = undefined; // shell form
+      }
+      const bundleAt = Array.isArray(entrypoint) ? entrypoint.findIndex((a) => typeof a === 'string' && a.endsWith('bulkhead.mjs')) : -1;
+      if (!Array.isArray(entrypoint) || bundleAt < 1) throw new Error(`Dockerfile: ENTRYPOINT is not ["node", ...flags, "bulkhead.mjs"]: ${line}`);
+      nodeFlags = (entrypoint as string[]).slice(1, bundleAt);
+    }
+  }
+  if (nodeFlags === undefined) throw new Error('Dockerfile: the runtime stage has no ENTRYPOINT');
+  return { nodeFlags, env };
+}
+
+/**
+ * The image's runtime, read from the repository's Dockerfile; BENCH_OPERATOR_PLAIN=1 runs plain Node instead (only
+ * NODE_ENV=production), to measure what the image's settings change.
+ */
+export function operatorRuntime(env: Readonly<Record<string, string | undefined>> = process.env): ImageRuntime {
+  if (env['BENCH_OPERATOR_PLAIN'] === '1') return { nodeFlags: [], env: { NODE_ENV: 'production' } };
+  return imageRuntime(readFileSync(join(repository, 'Dockerfile'), 'utf8'));
+}
+
 export async function startOperatorProcess(options: OperatorProcessOptions): Promise<OperatorProcess> {
   const tokenFile = await writeOperatorToken(options.admin, options.workDir);
   const healthPort = await freePort();
   const memoryFile = join(options.workDir, `${options.name}.memory.json`);
   const entry = options.kind === 'bundle' ? join(repository, 'dist/bulkhead.mjs') : join(repository, 'src/main.ts');
+  const image = operatorRuntime();
   const args = [
+    // The image's flags (Dockerfile ENTRYPOINT), so the figures describe what ships.
+    ...image.nodeFlags,
     // Extra Node flags for an investigation (--trace-gc, --max-old-space-size=...), never set by the benchmark itself.
     ...(process.env['BENCH_OPERATOR_NODE_FLAGS'] ?? '').split(' ').filter((f) => f !== ''),
     '--expose-gc',
@@ -89,7 +146,9 @@ export async function startOperatorProcess(options: OperatorProcessOptions): Pro
   ];
   const component: Component = startComponent(options.workDir, options.name, process.execPath, args, {
     ...process.env,
-    NODE_ENV: 'production',
+    // The image's ENV (NODE_ENV=production, the allocator's settings), then an investigation's (BENCH_OPERATOR_ENV).
+    ...image.env,
+    ...parseEnvPairs(process.env['BENCH_OPERATOR_ENV'] ?? '', 'BENCH_OPERATOR_ENV'),
     BENCH_MEMORY_FILE: memoryFile,
   });
   const pid = component.process.pid;

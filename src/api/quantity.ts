@@ -2,6 +2,7 @@
  * Kubernetes quantities (500m, 1.5Gi, 2e3) as numbers, for comparing limits. Floating point is exact enough to
  * order the values people write; Bulkhead never does arithmetic on quantities it emits (it emits the strings).
  */
+import { boundedMemo } from '../bounded-memo.ts';
 const suffixes: Readonly<Record<string, number>> = {
   '': 1,
   n: 1e-9,
@@ -26,22 +27,14 @@ export class QuantityParseError extends Error {
 }
 
 export function quantityValue(quantity: string | number): number {
-  if (typeof quantity === 'number') return quantity;
-  let value = parsed.get(quantity);
-  if (value === undefined) {
-    value = parseQuantity(quantity);
-    if (parsed.size >= parsedLimit) parsed.clear();
-    parsed.set(quantity, value);
-  }
-  return value;
+  return typeof quantity === 'number' ? quantity : parsed(quantity, () => parseQuantity(quantity));
 }
 
 /**
  * The same few quantities ("1", "500m", "1Gi") recur in every policy and are compared several times each (limits
- * validation, the LimitRange defaults): each text is parsed once. Bounded, as ipBlockFor's cache.
+ * validation, the LimitRange defaults): each text is parsed once.
  */
-const parsed = new Map<string, number>();
-const parsedLimit = 4096;
+const parsed = boundedMemo<number>();
 
 function parseQuantity(quantity: string): number {
   const match = /^([+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))((?:[KMGTPE]i)|[numkMGTPE]|[eE][+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))?$/.exec(quantity);

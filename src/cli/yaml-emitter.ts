@@ -9,6 +9,7 @@
  * line is written with its "- " directly rather than rewritten, and the text of each distinct scalar is computed
  * once (names, kinds and label keys repeat in every object).
  */
+import { boundedMemo } from '../bounded-memo.ts';
 export function toYaml(value: unknown): string {
   out = [];
   node(value, 0, '');
@@ -50,19 +51,12 @@ function plainSafe(value: string): boolean {
 }
 
 function quote(value: string): string {
-  if (value.length > quotedLength) return quoteOnce(value); // ciphertexts and the like: seen once, not worth keeping
-  let text = quoted.get(value);
-  if (text === undefined) {
-    text = quoteOnce(value);
-    if (quoted.size >= quotedLimit) quoted.clear();
-    quoted.set(value, text);
-  }
-  return text;
+  // Ciphertexts and the like are seen once: not worth keeping.
+  return value.length > quotedLength ? quoteOnce(value) : quoted(value, () => quoteOnce(value));
 }
 
 /** The written text of each string seen lately: names, kinds, label keys and values repeat in every object. */
-const quoted = new Map<string, string>();
-const quotedLimit = 8192;
+const quoted = boundedMemo<string>(8192);
 const quotedLength = 64;
 
 function quoteOnce(value: string): string {

@@ -1,6 +1,7 @@
 import type { IIoK8sApiNetworkingV1IPBlock as IPBlock } from 'kubernetes-models/networking.k8s.io/v1/IPBlock';
 import { compareCidrs, containsCidr, formatCidr, parseCidr, strictlyContainsCidr, type Cidr } from '../net/cidr.ts';
 import { privateRanges, unreachableRanges } from '../net/network-ranges.ts';
+import { boundedMemo } from '../bounded-memo.ts';
 
 /**
  * The ipBlock of a CIDR peer: the user's cidr and except, plus every unreachable range (link-local, metadata) and,
@@ -12,18 +13,11 @@ import { privateRanges, unreachableRanges } from '../net/network-ranges.ts';
 export function ipBlockFor(cidrText: string, userExcept: readonly string[] = [], allowPrivate = false): IPBlock {
   // The same few blocks (0.0.0.0/0, ::/0) recur in most policies: compute each once. A fresh copy every time, so no
   // caller's object shares an array with another's.
-  const key = `${cidrText}|${userExcept.join(',')}|${allowPrivate}`;
-  let block = computed.get(key);
-  if (block === undefined) {
-    block = computeIpBlock(cidrText, userExcept, allowPrivate);
-    if (computed.size >= computedLimit) computed.clear();
-    computed.set(key, block);
-  }
+  const block = computedBlocks(`${cidrText}|${userExcept.join(',')}|${allowPrivate}`, () => computeIpBlock(cidrText, userExcept, allowPrivate));
   return block.except === undefined ? { cidr: block.cidr } : { cidr: block.cidr, except: [...block.except] };
 }
 
-const computed = new Map<string, IPBlock>();
-const computedLimit = 4096;
+const computedBlocks = boundedMemo<IPBlock>();
 
 function computeIpBlock(cidrText: string, userExcept: readonly string[], allowPrivate: boolean): IPBlock {
   const cidr = parseCidr(cidrText);

@@ -3,6 +3,7 @@
  * families share one arithmetic; the family is carried separately because 0.0.0.0/0 and ::/0 never contain each
  * other (an IPv4 rule says nothing about IPv6, see network-ranges.ts).
  */
+import { boundedMemo } from '../bounded-memo.ts';
 export type IpFamily = 4 | 6;
 
 export interface Cidr {
@@ -19,21 +20,14 @@ export class CidrParseError extends Error {
 const bits = (family: IpFamily): number => (family === 4 ? 32 : 128);
 
 export function parseIp(text: string): { readonly family: IpFamily; readonly address: bigint } {
-  let ip = parsedIps.get(text);
-  if (ip === undefined) {
-    ip = Object.freeze(text.includes(':') ? { family: 6, address: parseIpv6(text) } : { family: 4, address: parseIpv4(text) });
-    if (parsedIps.size >= parsedIpsLimit) parsedIps.clear();
-    parsedIps.set(text, ip);
-  }
-  return ip;
+  return parsedIps(text, () => Object.freeze(text.includes(':') ? { family: 6 as const, address: parseIpv6(text) } : { family: 4 as const, address: parseIpv4(text) }));
 }
 
 /**
  * Addresses by text: the same few (0.0.0.0, ::, a NodeLocal DNSCache address) recur in every policy and several
- * field rules parse each one. Frozen, because callers share them. Bounded, as ipBlockFor's cache.
+ * field rules parse each one. Frozen, because callers share them.
  */
-const parsedIps = new Map<string, { readonly family: IpFamily; readonly address: bigint }>();
-const parsedIpsLimit = 4096;
+const parsedIps = boundedMemo<{ readonly family: IpFamily; readonly address: bigint }>();
 
 export function parseCidr(text: string): Cidr {
   const slash = text.indexOf('/');

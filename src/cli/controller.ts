@@ -31,8 +31,9 @@ Flags:
                                Secrets (listed when the namespace's census quota counts a change). As a safety net
                                it lists every agent namespace again this often (default 1h), at most one namespace
                                every 15s. The Isolated condition and bulkhead_envelope_widenings report them
-      --discovery-interval D   how often to check whether optional kinds (SealedSecret, once the Sealed Secrets
-                               CRD is installed or removed) are served (default 5s)
+      --discovery-interval D   how often to check whether optional kinds (SealedSecret) are served, as a safety
+                               net (default 5m): their CRDs are watched, so installing or removing Sealed
+                               Secrets is noticed within seconds
       --health-port PORT       /healthz, /readyz and /metrics (default 8081; 0 picks a free port)
       --leader-elect=false     run without leader election (only with a single replica)
       --lease-name NAME        the coordination.k8s.io Lease (default bulkhead-controller)
@@ -65,7 +66,7 @@ function positiveInteger(flag: string, text: string | undefined, fallback: numbe
 
 /** Discovery is one small request per poll; below a second it would only add load. */
 function discoveryInterval(text: string | undefined): number {
-  const ms = parseDuration('discovery-interval', text ?? '5s');
+  const ms = parseDuration('discovery-interval', text ?? '5m');
   if (ms < 1_000) throw new UsageError(`--discovery-interval must be at least 1s, not "${text}"`);
   return ms;
 }

@@ -6,7 +6,7 @@
  * agent Role there.
  */
 import { group, plural } from '../api/v1alpha1/well-known.ts';
-import { apiGroupOf, resourceTable, verifiedKinds } from '../envelope/resource-table.ts';
+import { apiGroupOf, optionalKindCrdNames, resourceTable, verifiedKinds } from '../envelope/resource-table.ts';
 import { installLabels } from './labels.ts';
 
 export interface OperatorRbacOptions {
@@ -59,6 +59,8 @@ export function operatorClusterRoleRules(options: OperatorRbacOptions): Rule[] {
     // The isolation audit watches which bindings name an agent, and the rules of the roles they bind.
     { apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterrolebindings', 'clusterroles'], verbs: ['list', 'watch'] },
     { apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
+    // Watches the CRDs of optional kinds by name, to notice at once when Sealed Secrets is installed or removed.
+    { apiGroups: ['apiextensions.k8s.io'], resources: ['customresourcedefinitions'], verbs: ['get', 'list', 'watch'], resourceNames: [...optionalKindCrdNames] },
   ];
 }
 

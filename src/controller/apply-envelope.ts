@@ -1,5 +1,5 @@
 /**
- * Writes the desired objects in order, one write for each object that differs from the cache (steady state makes
+ * Writes the desired objects rank by rank, one write for each object that differs from the cache (steady state makes
  * zero writes): a server-side apply, or an update of the whole object where another writer holds fields an apply
  * cannot remove (see src/envelope/drift.ts). A failure does not stop the pass: every independent object is still
  * written, and only the objects that depend on a failed one (everything in a namespace that could not be written,
@@ -8,7 +8,7 @@
 import type { Logger } from 'pino';
 import type { AgentPolicy } from '../api/v1alpha1/schema.ts';
 import { driftOf, repairedObject, type Drift, type ObjectLike } from '../envelope/drift.ts';
-import { operatorRoleBindingName, resourceKindOf } from '../envelope/resource-table.ts';
+import { applyRankOf, operatorRoleBindingName, resourceKindOf } from '../envelope/resource-table.ts';
 import { isOwnedBy } from './ownership.ts';
 import type { RepairBudget } from './repair-budget.ts';
 import type { WrittenObjects } from './written-objects.ts';
@@ -82,78 +82,90 @@ export async function applyEnvelope(
   const outcomes: ObjectOutcome[] = [];
   const failed: KubeObject[] = [];
   const errors: Error[] = [];
-  let writes = 0;
-  for (const object of desired) {
-    const blocker = failed.find((f) => dependsOn(object, f));
-    if (blocker !== undefined) {
-      outcomes.push({ object, result: 'skipped', because: blocker });
-      continue;
-    }
-    if (!deps.reader.serves(object.apiVersion, object.kind)) {
-      outcomes.push({ object, result: 'unserved' });
-      continue;
-    }
-    const cached = deps.reader.cached(refOf(object));
-    const live = deps.written === undefined ? cached : deps.written.freshest(refOf(object), cached);
-    // The namespace and the shared RuntimeClass were claimed before this step (claims.ts); every other object must
-    // be this policy's own, or absent, before Bulkhead writes it.
-    const claimedBefore = object.kind === 'Namespace' || resourceKindOf(object).sharedByPolicies === true;
-    if (!claimedBefore && live !== undefined && !isOwnedBy(live, policy.metadata.uid ?? '')) {
-      outcomes.push({ object, result: 'conflict', message: foreignMessage(object, live) });
-      continue;
-    }
-    const drift = driftOf(object as ObjectLike, live as ObjectLike | undefined, fieldManager);
-    if (drift === undefined && live !== undefined) {
-      deps.metrics?.applySkipped?.(object.kind);
-      outcomes.push({ object, result: 'unchanged', current: live });
-      continue;
-    }
-    const found = drift ?? { path: '', repair: 'apply' as const };
-    const repairing = live !== undefined && !specChanged;
-    const budgetKey = `${object.apiVersion}/${object.kind}/${object.metadata.namespace ?? ''}/${object.metadata.name}`;
-    const now = deps.now?.() ?? Date.now();
-    if (repairing && deps.budget !== undefined) {
-      const delayMs = deps.budget.delayFor(budgetKey, now);
-      if (delayMs > 0) {
-        outcomes.push({ object, result: 'deferred', delayMs, repairs: deps.budget.count(budgetKey, now), path: found.path });
-        continue;
+  // Objects of one apply rank depend on none of each other (only on lower ranks: the namespace, the operator's
+  // RoleBinding), so each rank is written at once: a new envelope costs a round trip per rank, not per object.
+  for (const rank of byApplyRank(desired)) {
+    const results = await Promise.all(
+      rank.map((object) => {
+        const blocker = failed.find((f) => dependsOn(object, f));
+        if (blocker !== undefined) return { object, result: 'skipped' as const, because: blocker };
+        return writeOne(object, policy, deps, log, specChanged);
+      }),
+    );
+    for (const outcome of results) {
+      outcomes.push(outcome);
+      if (outcome.result === 'failed') {
+        failed.push(outcome.object);
+        errors.push(outcome.error);
       }
-    }
-    try {
-      let current: KubeObject;
-      if (live === undefined && !claimedBefore) {
-        const created = await createOrFindOwn(object, policy.metadata.uid ?? '', deps);
-        if (typeof created === 'string') {
-          outcomes.push({ object, result: 'conflict', message: created });
-          continue;
-        }
-        current = created;
-      } else if (found.repair === 'update' && live !== undefined) {
-        current = await deps.writer.update(repairedObject(object as ObjectLike, live as ObjectLike) as KubeObject);
-      } else {
-        current = await applyWithRbacRetry(object, deps, 'apply');
-      }
-      writes += 1;
-      deps.written?.remember(current);
-      deps.metrics?.applied?.(object.kind);
-      const repaired = repairing;
-      if (repaired) {
-        deps.metrics?.driftRepaired?.(object.kind, found.repair);
-        // One Event per object per window: a writer fighting over a field must not also flood the Events.
-        if ((deps.budget?.count(budgetKey, now) ?? 0) === 0) deps.onRepair?.(object, found);
-        deps.budget?.record(budgetKey, now);
-      }
-      log.debug({ object: describeObject(object), field: found.path, write: found.repair }, repaired ? 'drift repaired' : 'written');
-      outcomes.push({ object, result: 'written', current, drift: found, repaired });
-    } catch (error) {
-      const cause = error instanceof Error ? error : new Error(String(error));
-      log.warn({ object: describeObject(object), err: cause }, 'write failed');
-      failed.push(object);
-      errors.push(cause);
-      outcomes.push({ object, result: 'failed', error: cause });
     }
   }
-  return { outcomes, writes, errors };
+  return { outcomes, writes: outcomes.filter((o) => o.result === 'written').length, errors };
+}
+
+/** Consecutive runs of `desired` (sorted for apply) with the same apply rank. */
+function byApplyRank(desired: readonly KubeObject[]): KubeObject[][] {
+  const ranks: KubeObject[][] = [];
+  let previous: number | undefined;
+  for (const object of desired) {
+    const rank = applyRankOf(object);
+    if (rank !== previous || ranks.length === 0) ranks.push([]);
+    (ranks.at(-1) as KubeObject[]).push(object);
+    previous = rank;
+  }
+  return ranks;
+}
+
+/** One object: compared with the cache (or what this operator just wrote), then created, applied or updated. */
+async function writeOne(object: KubeObject, policy: AgentPolicy, deps: ApplyDeps, log: Logger, specChanged: boolean): Promise<ObjectOutcome> {
+  if (!deps.reader.serves(object.apiVersion, object.kind)) return { object, result: 'unserved' };
+  const cached = deps.reader.cached(refOf(object));
+  const live = deps.written === undefined ? cached : deps.written.freshest(refOf(object), cached);
+  // The namespace and the shared RuntimeClass were claimed before this step (claims.ts); every other object must
+  // be this policy's own, or absent, before Bulkhead writes it.
+  const claimedBefore = object.kind === 'Namespace' || resourceKindOf(object).sharedByPolicies === true;
+  if (!claimedBefore && live !== undefined && !isOwnedBy(live, policy.metadata.uid ?? '')) {
+    return { object, result: 'conflict', message: foreignMessage(object, live) };
+  }
+  const drift = driftOf(object as ObjectLike, live as ObjectLike | undefined, fieldManager);
+  if (drift === undefined && live !== undefined) {
+    deps.metrics?.applySkipped?.(object.kind);
+    return { object, result: 'unchanged', current: live };
+  }
+  const found = drift ?? { path: '', repair: 'apply' as const };
+  const repairing = live !== undefined && !specChanged;
+  const budgetKey = `${object.apiVersion}/${object.kind}/${object.metadata.namespace ?? ''}/${object.metadata.name}`;
+  const now = deps.now?.() ?? Date.now();
+  if (repairing && deps.budget !== undefined) {
+    const delayMs = deps.budget.delayFor(budgetKey, now);
+    if (delayMs > 0) return { object, result: 'deferred', delayMs, repairs: deps.budget.count(budgetKey, now), path: found.path };
+  }
+  try {
+    let current: KubeObject;
+    if (live === undefined && !claimedBefore) {
+      const created = await createOrFindOwn(object, policy.metadata.uid ?? '', deps);
+      if (typeof created === 'string') return { object, result: 'conflict', message: created };
+      current = created;
+    } else if (found.repair === 'update' && live !== undefined) {
+      current = await deps.writer.update(repairedObject(object as ObjectLike, live as ObjectLike) as KubeObject);
+    } else {
+      current = await applyWithRbacRetry(object, deps, 'apply');
+    }
+    deps.written?.remember(current);
+    deps.metrics?.applied?.(object.kind);
+    if (repairing) {
+      deps.metrics?.driftRepaired?.(object.kind, found.repair);
+      // One Event per object per window: a writer fighting over a field must not also flood the Events.
+      if ((deps.budget?.count(budgetKey, now) ?? 0) === 0) deps.onRepair?.(object, found);
+      deps.budget?.record(budgetKey, now);
+    }
+    log.debug({ object: describeObject(object), field: found.path, write: found.repair }, repairing ? 'drift repaired' : 'written');
+    return { object, result: 'written', current, drift: found, repaired: repairing };
+  } catch (error) {
+    const cause = error instanceof Error ? error : new Error(String(error));
+    log.warn({ object: describeObject(object), err: cause }, 'write failed');
+    return { object, result: 'failed', error: cause };
+  }
 }
 
 /**

@@ -11,7 +11,9 @@ import type { AdmissionObject, Obj } from '../audit/objects.ts';
 import { censusDisagrees, isCensus } from '../envelope/census.ts';
 import { normalize } from '../envelope/drift.ts';
 import { onlyStatusChanged } from '../envelope/status-only.ts';
-import { resourceKindOf, resourceTable, type ResourceKind } from '../envelope/resource-table.ts';
+import { optionalKindCrdNames, resourceKindOf, resourceTable, type ResourceKind } from '../envelope/resource-table.ts';
+import type { Informer } from '../kube/informer.ts';
+import { kindInformer } from './kind-informer.ts';
 import { readNamespaceContents } from '../kube/audit-snapshot.ts';
 import type { KubeClients } from '../kube/client.ts';
 import { clusterReader } from '../kube/cluster-reader.ts';
@@ -35,6 +37,13 @@ import { WrittenObjects } from './written-objects.ts';
 const queueName = 'agentpolicy';
 const classQueueName = 'runtimeclass';
 const admissionApiVersion = 'admissionregistration.k8s.io/v1';
+const crdKind = { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', plural: 'customresourcedefinitions' };
+/** A CRD's schema is large and never read: its events are all that matters. */
+const identityOnly = (o: KubernetesObject): KubernetesObject => ({
+  apiVersion: o.apiVersion,
+  kind: o.kind,
+  metadata: { name: o.metadata?.name, uid: o.metadata?.uid, resourceVersion: o.metadata?.resourceVersion },
+});
 
 export class Controllers {
   readonly queue: WorkQueue;
@@ -50,6 +59,8 @@ export class Controllers {
   readonly #audit: IsolationAudit;
   readonly #gauge: PolicyGauge;
   readonly #discovery: KindDiscovery<ResourceKind>;
+  /** The optional kinds' CRDs, by name: an event makes discovery look at once instead of at its next poll. */
+  readonly #crds: readonly Informer[];
   #workers: WorkerPool | undefined;
   #classWorkers: WorkerPool | undefined;
   #resync: NodeJS.Timeout | undefined;
@@ -112,6 +123,12 @@ export class Controllers {
       onUnserved: (kind) => this.#kindUnserved(kind),
       onError: (err) => log.warn({ err }, 'discovery of optional kinds failed; retrying'),
     });
+    this.#crds = optionalKindCrdNames.map((name) => {
+      const informer = kindInformer(clients, crdKind, log, { fieldSelector: `metadata.name=${name}`, transform: identityOnly });
+      const look = (): void => this.#discovery.pollSoon();
+      informer.on({ add: look, update: look, delete: look });
+      return informer;
+    });
   }
 
   get synced(): boolean {
@@ -120,6 +137,7 @@ export class Controllers {
 
   async start(): Promise<void> {
     const { log, metrics } = this.#options;
+    for (const crd of this.#crds) crd.start();
     await this.#discovery.start(); // optional kinds served now get their informers before the caches sync
     await Promise.all([this.#informers.start(), this.#isolationInformers.start()]);
     this.#synced = true;
@@ -165,7 +183,7 @@ export class Controllers {
     this.#gauge.stop();
     await Promise.all([this.queue.shutDownWithDrain(), this.classQueue.shutDownWithDrain()]);
     await Promise.all([this.#workers?.finished, this.#classWorkers?.finished]);
-    await Promise.all([this.#informers.stop(), this.#isolationInformers.stop()]);
+    await Promise.all([this.#informers.stop(), this.#isolationInformers.stop(), ...this.#crds.map((c) => c.stop())]);
   }
 
   /**

@@ -32,12 +32,17 @@ export interface KindDiscoveryOptions<K extends KindRef> {
   readonly onError: (error: unknown) => void;
 }
 
-export const defaultKindDiscoveryMs = 5_000;
+/** Polls are the safety net: the optional kinds' CRDs are watched (controllers.ts), and their events call pollSoon. */
+export const defaultKindDiscoveryMs = 300_000;
+const quickPolls = 5;
+const quickPollMs = 1_000;
 
 export class KindDiscovery<K extends KindRef> {
   readonly #options: KindDiscoveryOptions<K>;
   readonly #served = new Set<K>();
   readonly #pause = new InterruptibleSleep();
+  /** Quick polls left after `pollSoon`: discovery may lag the CRD event by a moment. */
+  #quick = 0;
   #running = false;
   #loop: Promise<void> | undefined;
 
@@ -76,6 +81,15 @@ export class KindDiscovery<K extends KindRef> {
     await first;
   }
 
+  /**
+   * Something suggests a change (the kind's CRD was created, established or deleted): poll now, and again each
+   * second a few times, since the API server's discovery can lag the CRD's own status by a moment.
+   */
+  pollSoon(): void {
+    this.#quick = quickPolls;
+    this.#pause.wake();
+  }
+
   async stop(): Promise<void> {
     this.#running = false;
     this.#pause.wake();
@@ -85,7 +99,9 @@ export class KindDiscovery<K extends KindRef> {
   async #run(): Promise<void> {
     const intervalMs = this.#options.intervalMs ?? defaultKindDiscoveryMs;
     while (this.#running) {
-      await this.#pause.sleep(intervalMs);
+      const quick = this.#quick > 0;
+      if (quick) this.#quick -= 1;
+      await this.#pause.sleep(quick ? quickPollMs : intervalMs);
       if (this.#running) await this.#pollReportingErrors();
     }
   }

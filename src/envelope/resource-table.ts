@@ -190,3 +190,8 @@ export function apiGroupOf(apiVersion: string): string {
   const slash = apiVersion.indexOf('/');
   return slash === -1 ? '' : apiVersion.slice(0, slash);
 }
+
+/** The CustomResourceDefinitions whose kinds are optional (the Sealed Secrets CRD): the operator watches them by name. */
+export const optionalKindCrdNames: readonly string[] = (resourceTable as readonly ResourceKind[])
+  .filter((k) => k.optional === true)
+  .map((k) => `${k.plural}.${apiGroupOf(k.apiVersion)}`);

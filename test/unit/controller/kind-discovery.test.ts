@@ -132,3 +132,29 @@ test('without optional kinds nothing is polled', async () => {
   assert.equal(port.requests, 0);
   await discovery.stop();
 });
+
+test('pollSoon (the CRD was created or established) polls at once and each second a few times, then the interval again', async () => {
+  const { port, events, discovery } = setup();
+  await discovery.start();
+  await settle();
+  assert.equal(port.requests, 1);
+  discovery.pollSoon();
+  await settle();
+  assert.equal(port.requests, 2, 'at once');
+  port.serving.add(sealedSecret); // discovery catches up with the CRD a moment later
+  mock.timers.tick(1_000);
+  await settle();
+  assert.deepEqual(events, ['+SealedSecret']);
+  for (let i = 0; i < 4; i++) {
+    mock.timers.tick(1_000);
+    await settle();
+  }
+  assert.equal(port.requests, 7, 'five quick polls after the one at once');
+  mock.timers.tick(1_000);
+  await settle();
+  assert.equal(port.requests, 7, 'then the interval (2 s here) again');
+  mock.timers.tick(1_000);
+  await settle();
+  assert.equal(port.requests, 8);
+  await discovery.stop();
+});

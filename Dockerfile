@@ -42,12 +42,13 @@ COPY --from=build /src/dist/bulkhead.mjs /app/bulkhead.mjs
 # of list and watch responses); --heap-growing-percent=50 lets the old generation grow to 1.5 times its live size
 # before a full collection instead of up to 4 times. RSS after converging 1,000 policies 594 -> 290 MiB (482 -> 220 at
 # rest), operator CPU about the same. --optimize-for-size and --memory-saver-mode reach 191 and 158 MiB but about
-# double the operator's CPU, converging and at rest. No heap cap: the live heap grows about 46 MiB per 1,000 policies;
-# Node sizes V8's limit from the container's memory limit.
+# double the operator's CPU, converging and at rest. The heap limit is 75% of the memory the container may use
+# (--max-old-space-size-percentage reads the cgroup's limit), not V8's default of about half: the live heap grows
+# about 50 MiB per 1,000 policies, and the chart's values say how to size the limit.
 # MALLOC_ARENA_MAX=2: glibc's malloc otherwise keeps up to 8 arenas per CPU for Node's threads (about -10 MiB).
 ENV NODE_ENV=production MALLOC_ARENA_MAX=2
 USER 65532:65532
 EXPOSE 8081
 # `bulkhead controller` by default; `docker run IMAGE render -f -` runs any other command.
-ENTRYPOINT ["/nodejs/bin/node", "--max-semi-space-size=4", "--heap-growing-percent=50", "/app/bulkhead.mjs"]
+ENTRYPOINT ["/nodejs/bin/node", "--max-semi-space-size=4", "--heap-growing-percent=50", "--max-old-space-size-percentage=75", "/app/bulkhead.mjs"]
 CMD ["controller"]

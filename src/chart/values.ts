@@ -70,7 +70,10 @@ export const ChartValues = z.strictObject({
   resync: described(duration.default('10m'), 'Every policy is reconciled this often even without events.'),
   resources: section('Requests and limits of the operator container.', {
     requests: described(quantities.default({ cpu: '100m', memory: '128Mi' }), 'Requests of the operator container (cpu, memory, ephemeral-storage).'),
-    limits: described(quantities.default({ cpu: '1', memory: '512Mi' }), 'Limits of the operator container (cpu, memory, ephemeral-storage).'),
+    limits: described(
+      quantities.default({ cpu: '1', memory: '512Mi' }),
+      'Limits of the operator container (cpu, memory, ephemeral-storage). Memory: about 150Mi plus 100Mi per 1,000 AgentPolicies (512Mi fits 3,500; 10,000 need about 1.2Gi); the JavaScript heap may use 75% of it.',
+    ),
   }),
   serviceAccount: section("The operator's ServiceAccount (the only identity tamper protection lets write an agent's envelope).", {
     name: described(z.string().regex(dns1123Subdomain, 'must be a DNS-1123 subdomain').default('bulkhead'), "Name of the operator's ServiceAccount."),

@@ -126,6 +126,11 @@ export class IncrementalAuditIndex implements AuditIndex {
     this.#secrets.set(namespace, secrets);
   }
 
+  /** Secret metadata listed again (the sweep); the pods stay as last listed. Ignored for a namespace never listed. */
+  setNamespaceSecrets(namespace: string, secrets: readonly SecretMeta[]): void {
+    if (this.#pods.has(namespace)) this.#secrets.set(namespace, secrets);
+  }
+
   hasNamespaceContents(namespace: string): boolean {
     return this.#pods.has(namespace);
   }

@@ -29,8 +29,8 @@ Flags:
       --audit-interval D       the isolation audit finds what widens an envelope from outside: foreign bindings and
                                NetworkPolicies (watched, seen at once), pods off the sandbox and hand-written
                                Secrets (listed when the namespace's census quota counts a change). As a safety net
-                               it lists every agent namespace again this often (default 1h), at most one namespace
-                               every 15s. The Isolated condition and bulkhead_envelope_widenings report them
+                               it lists every agent namespace's Secrets again this often (default 1h), at most one
+                               namespace every 15s. The Isolated condition and bulkhead_envelope_widenings report them
       --discovery-interval D   how often to check whether optional kinds (SealedSecret) are served, as a safety
                                net (default 5m): their CRDs are watched, so installing or removing Sealed
                                Secrets is noticed within seconds

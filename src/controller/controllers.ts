@@ -14,7 +14,7 @@ import { onlyStatusChanged } from '../envelope/status-only.ts';
 import { optionalKindCrdNames, resourceKindOf, resourceTable, type ResourceKind } from '../envelope/resource-table.ts';
 import type { Informer } from '../kube/informer.ts';
 import { kindInformer } from './kind-informer.ts';
-import { readNamespaceContents } from '../kube/audit-snapshot.ts';
+import { readNamespaceContents, readNamespaceSecrets } from '../kube/audit-snapshot.ts';
 import type { KubeClients } from '../kube/client.ts';
 import { clusterReader } from '../kube/cluster-reader.ts';
 import { clusterWriter } from '../kube/cluster-writer.ts';
@@ -109,6 +109,7 @@ export class Controllers {
       log,
       index,
       readNamespace: (namespace) => readNamespaceContents(clients, namespace),
+      readSecrets: (namespace) => readNamespaceSecrets(clients, namespace),
       agentNamespaces: () => agentNamespaces(this.#informers.policies.list()),
       changed: (name) => this.queue.add(name),
       counted: (byKind) => metrics.setWidenings(byKind),

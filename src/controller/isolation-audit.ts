@@ -11,9 +11,10 @@
  *   namespace (a connection each over HTTP/1.1) or the right to read every Secret in the cluster. They are listed
  *   when a pass first needs them, and again when the namespace's census quota (envelope/census.ts) counts other
  *   numbers than the listing: a pod or Secret came or went (controllers.ts drops the listing and wakes the policy).
- *   A sweep lists every agent namespace again as a safety net (a Secret relabelled in place changes no count): each
- *   at most every `intervalMs` (default 1 hour) and at most one namespace every `minPaceMs` (15 s), so the sweep
- *   costs at most 8 requests a minute however many policies there are.
+ *   A sweep lists every agent namespace's Secret metadata again as a safety net (a Secret edited in place changes no
+ *   count; the fields of a pod the audit reads cannot change once it exists, and its finishing is counted): each at
+ *   most every `intervalMs` (default 1 hour) and at most one namespace every `minPaceMs` (15 s), so the sweep costs
+ *   at most 4 requests a minute however many policies there are.
  * Agent pods are denied at admission in Enforce mode anyway; the listing catches what admission let through (Audit
  * mode, pods older than the policy) and Secrets written by hand.
  */
@@ -38,6 +39,8 @@ export interface IsolationAuditOptions {
   readonly index: IncrementalAuditIndex;
   /** Lists one namespace's pods and secret metadata (src/kube/audit-snapshot.ts). */
   readonly readNamespace: (namespace: string) => Promise<NamespaceContents>;
+  /** Lists one namespace's secret metadata only (the sweep). */
+  readonly readSecrets: (namespace: string) => Promise<readonly SecretMeta[] | 'forbidden'>;
   /** The agent namespaces of the cached policies, by namespace: which to list in a sweep, and whom to wake. */
   readonly agentNamespaces: () => ReadonlyMap<string, string>;
   /** A policy's pods or secrets changed: enqueue it. */
@@ -137,29 +140,26 @@ export class IsolationAudit {
   }
 
   /**
-   * Lists every agent namespace again, one at a time and paced to end within the interval, so the API server sees a
-   * steady trickle rather than a burst; wakes the policies whose pods or secrets changed.
+   * Lists every agent namespace's secret metadata again, one namespace at a time and paced, so the API server sees a
+   * steady trickle rather than a burst; wakes the policies whose secrets changed.
    */
   async #sweep(): Promise<void> {
     const namespaces = [...this.#options.agentNamespaces()];
     const paceMs = Math.max(this.#options.minPaceMs ?? 15_000, (0.8 * (this.#options.intervalMs ?? defaultIntervalMs)) / Math.max(1, namespaces.length));
     for (const [namespace, policyName] of namespaces) {
       if (this.#stopped) return;
-      const before = this.#snapshotOf(namespace);
+      const { index } = this.#options;
+      if (!index.hasNamespaceContents(namespace)) continue; // never listed yet: its policy's next pass lists it
+      const before = JSON.stringify(index.secrets(namespace));
       try {
-        await this.#list(namespace);
-        if (this.#snapshotOf(namespace) !== before) this.#options.changed(policyName);
+        const secrets = await this.#options.readSecrets(namespace);
+        if (secrets !== 'forbidden') index.setNamespaceSecrets(namespace, secrets);
+        if (JSON.stringify(index.secrets(namespace)) !== before) this.#options.changed(policyName);
       } catch (error) {
         this.#options.log.warn({ err: error, namespace }, 'listing pods and secrets for the isolation audit failed');
       }
       await (this.#options.sleep ?? sleep)(paceMs, this.#stopping.signal);
     }
-  }
-
-  #snapshotOf(namespace: string): string {
-    const { index } = this.#options;
-    if (!index.hasNamespaceContents(namespace)) return '';
-    return JSON.stringify([index.pods(namespace), index.secrets(namespace)]);
   }
 
   #list(namespace: string): Promise<NamespaceContents> {

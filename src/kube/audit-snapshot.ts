@@ -118,6 +118,16 @@ export async function readNamespaceContents(
   }
 }
 
+/** The secret metadata of one agent namespace, or 'forbidden' while the audit role is not in effect there. */
+export async function readNamespaceSecrets(clients: KubeClients, namespace: string): Promise<readonly SecretMeta[] | 'forbidden'> {
+  try {
+    return (await listAll(clients, { ...targets.secrets, namespace }, true)) as unknown as SecretMeta[];
+  } catch (error) {
+    if (error instanceof KubeApiError && error.category === 'Forbidden') return 'forbidden';
+    throw error;
+  }
+}
+
 /** One list per kind, all at once (per namespace of the scope for pods and secrets); the policies too. */
 export async function readAuditSnapshot(clients: KubeClients, scope: SnapshotScope = {}): Promise<AuditSnapshot> {
   const unreadable = new Set<string>();

@@ -17,6 +17,10 @@ function auditOver(read: (namespace: string) => Promise<NamespaceContents>, chan
     log: pino({ level: 'silent' }),
     index: new IncrementalAuditIndex({ namespace: () => undefined, admissionPolicy: () => undefined, admissionBinding: () => undefined }),
     readNamespace: read,
+    readSecrets: async (namespace) => {
+      const contents = await read(namespace);
+      return contents === 'forbidden' ? contents : contents.secrets;
+    },
     agentNamespaces: () => new Map([[ns, policy.metadata.name]]),
     changed: (name) => changed.push(name),
     counted: () => undefined,
@@ -47,7 +51,7 @@ test('a namespace that stays forbidden is Unknown and rechecked soon, never True
   assert.ok(recheckAfterMs !== undefined && recheckAfterMs > 0);
 });
 
-test('passes at once share one listing; the sweep lists again and wakes the policy only when something changed', async () => {
+test('passes at once share one listing; the sweep lists the secrets again and wakes the policy only when they changed', async () => {
   let reads = 0;
   let contents = empty;
   const changed: string[] = [];

@@ -165,9 +165,18 @@ export async function startOperatorProcess(options: OperatorProcessOptions): Pro
     pid,
     healthPort,
     async metrics() {
-      const res = await probe(`${base}/metrics`);
-      if (res.status !== 200) throw new Error(`operator /metrics answered ${res.status}`);
-      return parseMetrics(res.body);
+      // A scrape can miss its 5 s deadline while the machine is saturated (10,000 policies converging on two shared
+      // CPUs): try three times before giving up the run's figures.
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          const res = await probe(`${base}/metrics`);
+          if (res.status !== 200) throw new Error(`operator /metrics answered ${res.status}`);
+          return parseMetrics(res.body);
+        } catch (error) {
+          if (attempt >= 3) throw error;
+          process.stderr.write(`operator /metrics scrape failed (${error instanceof Error ? error.message : String(error)}); retrying\n`);
+        }
+      }
     },
     async memory() {
       rmSync(memoryFile, { force: true });

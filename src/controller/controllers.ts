@@ -102,7 +102,7 @@ export class Controllers {
     this.#isolationInformers = new IsolationInformers(clients, index, (concerns) => this.#foreignChanged(concerns), log);
     this.#reader = clusterReader({
       ...this.#informers.sources({ objects: clients.objects, rbac: clients.rbac }),
-      runtimeClass: (name) => this.#isolationInformers.runtimeClass(name) as KubeObject | undefined,
+      runtimeClass: (name) => index.runtimeClass(name) as KubeObject | undefined,
     });
     this.#audit = new IsolationAudit({
       config: options.config,

@@ -60,11 +60,6 @@ export class IsolationInformers {
     }
   }
 
-  /** Any RuntimeClass by name, Bulkhead's or not (an External class the policy names). */
-  runtimeClass(name: string): KubernetesObject | undefined {
-    return this.#informers.get('RuntimeClass')?.get(name);
-  }
-
   async start(): Promise<void> {
     for (const informer of this.#informers.values()) informer.start();
     await Promise.all([...this.#informers.values()].map((i) => i.waitForSync()));

@@ -134,10 +134,11 @@ export function createReconciler(deps: ReconcilerDeps): (name: string) => Promis
     const observed: EnvelopeObserved | undefined = await step('observe', () =>
       observeEnvelope(policy, deps.config, desired, applied, pruned, deps.reader),
     );
-    const isolation = deps.isolation === undefined ? undefined : await step('isolation', () => (deps.isolation as NonNullable<ReconcilerDeps['isolation']>)(policy));
+    const isolate = deps.isolation;
+    const isolation = isolate === undefined ? undefined : await step('isolation', () => isolate(policy));
     const observations: Observations = {
       ...(observed?.observations ?? unobserved(errors.at(-1) as Error)),
-      ...(deps.isolation === undefined
+      ...(isolate === undefined
         ? {}
         : { Isolated: isolation?.observed ?? { status: 'Unknown', reason: conditionReasons.notAudited, message: `the isolation audit failed: ${errors.at(-1)?.message ?? ''}` } }),
     };
@@ -171,7 +172,8 @@ function reportRepair(policy: KubeObject, object: KubeObject, drift: Drift, deps
 async function ensureFinalizer(raw: KubeObject, writer: ClusterWriter): Promise<KubeObject | undefined> {
   const finalizers = raw.metadata.finalizers ?? [];
   if (finalizers.includes(finalizerName)) return undefined;
-  return (await writer.setPolicyFinalizers(raw, [...finalizers, finalizerName])) ?? undefined;
+  const stored = await writer.setPolicyFinalizers(raw, [...finalizers, finalizerName]);
+  return stored ?? undefined;
 }
 
 type Validated =

@@ -93,7 +93,7 @@ async function listScoped(
   if (scope.namespaces === undefined) return listAll(clients, target, metadataOnly);
   const pages = await mapLimit(scope.namespaces, 8, (namespace) =>
     listAll(clients, { ...target, namespace }, metadataOnly).catch((error: unknown) => {
-      if (!(error instanceof KubeApiError && error.category === 'Forbidden')) throw error;
+      if (!isForbidden(error)) throw error;
       unreadable.add(namespace);
       return [];
     }),
@@ -101,31 +101,33 @@ async function listScoped(
   return pages.flat();
 }
 
-/** The pods and secret metadata of one agent namespace, or 'forbidden' while the audit role is not in effect there. */
-export async function readNamespaceContents(
-  clients: KubeClients,
-  namespace: string,
-): Promise<{ readonly pods: readonly Pod[]; readonly secrets: readonly SecretMeta[] } | 'forbidden'> {
+const isForbidden = (error: unknown): boolean => error instanceof KubeApiError && error.category === 'Forbidden';
+
+/** A read inside an agent namespace, or 'forbidden' while the operator's audit role is not in effect there. */
+async function unlessForbidden<T>(read: Promise<T>): Promise<T | 'forbidden'> {
   try {
-    const [pods, secrets] = await Promise.all([
-      listAll(clients, { ...targets.pods, namespace }).then((list) => list.map((p) => slimPod(p as KubernetesObject & Pod))),
-      listAll(clients, { ...targets.secrets, namespace }, true),
-    ]);
-    return { pods, secrets: secrets as unknown as SecretMeta[] };
+    return await read;
   } catch (error) {
-    if (error instanceof KubeApiError && error.category === 'Forbidden') return 'forbidden';
+    if (isForbidden(error)) return 'forbidden';
     throw error;
   }
 }
 
-/** The secret metadata of one agent namespace, or 'forbidden' while the audit role is not in effect there. */
-export async function readNamespaceSecrets(clients: KubeClients, namespace: string): Promise<readonly SecretMeta[] | 'forbidden'> {
-  try {
-    return (await listAll(clients, { ...targets.secrets, namespace }, true)) as unknown as SecretMeta[];
-  } catch (error) {
-    if (error instanceof KubeApiError && error.category === 'Forbidden') return 'forbidden';
-    throw error;
-  }
+const listSecretMetadata = async (clients: KubeClients, namespace: string): Promise<readonly SecretMeta[]> =>
+  (await listAll(clients, { ...targets.secrets, namespace }, true)) as unknown as SecretMeta[];
+
+/** The pods and secret metadata of one agent namespace. */
+export function readNamespaceContents(
+  clients: KubeClients,
+  namespace: string,
+): Promise<{ readonly pods: readonly Pod[]; readonly secrets: readonly SecretMeta[] } | 'forbidden'> {
+  const pods = listAll(clients, { ...targets.pods, namespace }).then((list) => list.map((p) => slimPod(p as KubernetesObject & Pod)));
+  return unlessForbidden(Promise.all([pods, listSecretMetadata(clients, namespace)]).then(([p, secrets]) => ({ pods: p, secrets })));
+}
+
+/** The secret metadata of one agent namespace (the isolation audit's sweep). */
+export function readNamespaceSecrets(clients: KubeClients, namespace: string): Promise<readonly SecretMeta[] | 'forbidden'> {
+  return unlessForbidden(listSecretMetadata(clients, namespace));
 }
 
 /** One list per kind, all at once (per namespace of the scope for pods and secrets); the policies too. */

@@ -4,7 +4,7 @@
  * process so its memory and CPU are its own, not mixed with the benchmark's caches and bookkeeping. It is registered
  * with the control plane's reaper, so it dies with the benchmark.
  */
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as k8s from '@kubernetes/client-node';
@@ -118,6 +118,27 @@ export function operatorRuntime(env: Readonly<Record<string, string | undefined>
   return imageRuntime(readFileSync(join(repository, 'Dockerfile'), 'utf8'));
 }
 
+/** Where each operator's log is copied when it exits: the control plane's work directory is removed with it. */
+export const keptLogDir = join(repository, 'bench/logs');
+
+/**
+ * Copies the operator's log out of the work directory once the process exits, expected or not, so an operator lost
+ * in the middle of a long run (the 10,000-policy one) can still be explained.
+ */
+function keepLogWhenExited(component: Component): void {
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  void component.exited.then(() => {
+    try {
+      mkdirSync(keptLogDir, { recursive: true });
+      const kept = join(keptLogDir, `${stamp}-${component.name}.log`);
+      copyFileSync(component.logPath, kept);
+      process.stderr.write(`operator log kept at ${kept}\n`);
+    } catch (error) {
+      process.stderr.write(`operator log not kept: ${error instanceof Error ? error.message : String(error)}\n`);
+    }
+  });
+}
+
 export async function startOperatorProcess(options: OperatorProcessOptions): Promise<OperatorProcess> {
   const tokenFile = await writeOperatorToken(options.admin, options.workDir);
   const healthPort = await freePort();
@@ -151,6 +172,7 @@ export async function startOperatorProcess(options: OperatorProcessOptions): Pro
     ...parseEnvPairs(process.env['BENCH_OPERATOR_ENV'] ?? '', 'BENCH_OPERATOR_ENV'),
     BENCH_MEMORY_FILE: memoryFile,
   });
+  keepLogWhenExited(component);
   const pid = component.process.pid;
   if (pid === undefined) throw new Error('the operator process did not start');
   const base = `http://127.0.0.1:${healthPort}`;

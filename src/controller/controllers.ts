@@ -88,6 +88,7 @@ export class Controllers {
             for (const name of this.#reader.policiesNamingRuntimeClass(className)) this.queue.add(name);
           }
         },
+        cached: (apiVersion, kind, current, previous) => this.#isolationInformers.envelopeCached(apiVersion, kind, current, previous),
       },
       log,
       options.config.ceilingClusterRole,
@@ -99,7 +100,13 @@ export class Controllers {
       admissionBinding: (name) =>
         this.#reader.installed({ apiVersion: admissionApiVersion, kind: 'ValidatingAdmissionPolicyBinding', name }) as AdmissionObject | undefined,
     }));
-    this.#isolationInformers = new IsolationInformers(clients, index, (concerns) => this.#foreignChanged(concerns), log);
+    this.#isolationInformers = new IsolationInformers(
+      clients,
+      index,
+      (concerns) => this.#foreignChanged(concerns),
+      (o) => owningPolicies(o).length > 0,
+      log,
+    );
     this.#reader = clusterReader({
       ...this.#informers.sources({ objects: clients.objects, rbac: clients.rbac }),
       runtimeClass: (name) => index.runtimeClass(name) as KubeObject | undefined,

@@ -28,6 +28,11 @@ export interface InformerHandlers {
    * the collector looks at the class, and the policies naming it look again when its content changed.
    */
   readonly runtimeClassChanged: (className: string, current: KubeObject | undefined, previous: KubeObject | undefined) => void;
+  /**
+   * Any object of an owned kind entered the cache, changed in it or left it (`current` undefined): the isolation
+   * audit's index shares these objects instead of caching a second copy.
+   */
+  readonly cached?: (apiVersion: string, kind: string, current: KubeObject | undefined, previous: KubeObject | undefined) => void;
 }
 
 /** The chart labels what it installs with this; the verified informers select on it. */
@@ -122,6 +127,14 @@ export class EnvelopeInformers {
     const informer = this.#informer(kind, `${managedByLabel}=${managedByValue}`);
     const index = this.#ownerIndex;
     const changed = this.#handlers.ownedChanged;
+    const cached = this.#handlers.cached;
+    if (cached !== undefined) {
+      informer.on({
+        add: (o) => cached(kind.apiVersion, kind.kind, o as KubeObject, undefined),
+        update: (o, previous) => cached(kind.apiVersion, kind.kind, o as KubeObject, previous as KubeObject),
+        delete: (o) => cached(kind.apiVersion, kind.kind, undefined, o as KubeObject),
+      });
+    }
     if (kind.kind === 'RuntimeClass') {
       // Shared by many policies and owned by none: its own handler maps it to the collector and the policies.
       const classChanged = this.#handlers.runtimeClassChanged;
@@ -160,7 +173,10 @@ export class EnvelopeInformers {
     if (informer === undefined) return;
     this.#owned.delete(key);
     await informer.stop();
-    for (const object of informer.list()) this.#ownerIndex.remove(object);
+    for (const object of informer.list()) {
+      this.#ownerIndex.remove(object);
+      this.#handlers.cached?.(kind.apiVersion, kind.kind, undefined, object as KubeObject);
+    }
   }
 
   #all(): Informer[] {

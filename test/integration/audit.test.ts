@@ -200,6 +200,27 @@ describe('bulkhead audit and the Isolated condition', () => {
     assert.equal(operator.metrics.envelopeWidenings.get({ kind: 'Secret' }), 0);
   });
 
+  test("a look-alike NetworkPolicy wearing Bulkhead's label is reported like any foreign one, left in place, and clears when removed", async () => {
+    // The audit's own watch of NetworkPolicies skips Bulkhead's label (the envelope informers cache those); a
+    // look-alike with the label and no owning policy must still reach the index and wake the policy it concerns.
+    const lookalike = 'bulkhead-lookalike-egress';
+    await networking.createNamespacedNetworkPolicy({
+      namespace,
+      body: {
+        metadata: { name: lookalike, labels: { 'app.kubernetes.io/managed-by': 'bulkhead' } },
+        spec: { podSelector: {}, policyTypes: ['Egress'], egress: [{}] },
+      },
+    });
+    const weakened = await policies.waitCondition(name, 'Isolated', 'False', undefined, 30_000);
+    const isolated = weakened.status?.conditions?.find((c) => c.type === 'Isolated');
+    assert.ok(isolated?.message.includes(`${namespace}/${lookalike}`), `the Isolated condition names the look-alike: ${isolated?.message}`);
+    const untouched = await networking.readNamespacedNetworkPolicy({ namespace, name: lookalike });
+    assert.equal(JSON.stringify(untouched.spec?.egress), '[{}]', 'Bulkhead does not own the look-alike, so it neither pruned nor rewrote it');
+
+    await networking.deleteNamespacedNetworkPolicy({ namespace, name: lookalike });
+    await policies.waitCondition(name, 'Isolated', 'True', 'NoWidening', 30_000);
+  });
+
   test('bad input is a usage error: an unknown policy, a malformed query', async () => {
     const unknown = await audit('no-such-policy-xyz');
     assert.equal(unknown.status, 2);

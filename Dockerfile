@@ -45,10 +45,12 @@ COPY --from=build /src/dist/bulkhead.mjs /app/bulkhead.mjs
 # double the operator's CPU, converging and at rest. The heap limit is 75% of the memory the container may use
 # (--max-old-space-size-percentage reads the cgroup's limit), not V8's default of about half: the live heap grows
 # about 50 MiB per 1,000 policies, and the chart's values say how to size the limit.
+# --expose-gc lets the operator run a memory-reducing collection once its queues have been idle after a burst
+# (src/controller/heap-reclaimer.ts): V8 gives the freed pages back then, instead of keeping RSS at the burst's peak.
 # MALLOC_ARENA_MAX=2: glibc's malloc otherwise keeps up to 8 arenas per CPU for Node's threads (about -10 MiB).
 ENV NODE_ENV=production MALLOC_ARENA_MAX=2
 USER 65532:65532
 EXPOSE 8081
 # `bulkhead controller` by default; `docker run IMAGE render -f -` runs any other command.
-ENTRYPOINT ["/nodejs/bin/node", "--max-semi-space-size=4", "--heap-growing-percent=50", "--max-old-space-size-percentage=75", "/app/bulkhead.mjs"]
+ENTRYPOINT ["/nodejs/bin/node", "--max-semi-space-size=4", "--heap-growing-percent=50", "--max-old-space-size-percentage=75", "--expose-gc", "/app/bulkhead.mjs"]
 CMD ["controller"]

@@ -12,7 +12,7 @@ import { defaultOperatorConfig } from '../../src/config.ts';
 import { freePort } from '../../test/support/control-plane/ports.ts';
 import { logTail, startComponent, stopComponent, type Component } from '../../test/support/control-plane/processes.ts';
 import { probe, waitUntil } from '../../test/support/control-plane/readiness.ts';
-import { parseMetrics, type Sample } from './prometheus.ts';
+import { parseMetrics, sumOf, type Sample } from './prometheus.ts';
 import { processCpuSeconds, processMemory, type ProcessMemory } from './proc.ts';
 
 const repository = fileURLToPath(new URL('../../', import.meta.url));
@@ -25,14 +25,24 @@ export interface OperatorMemory extends ProcessMemory {
   readonly external: number;
   /** RSS right after that collection. */
   readonly rssAfterGc: number;
+  /**
+   * Seconds the measurement waited for the operator's own memory-reducing collection once idle (heap-reclaimer.ts),
+   * or undefined when it does not reclaim (no --expose-gc in the image) or none came within the wait.
+   */
+  readonly reclaimWaitSeconds?: number;
 }
 
 export interface OperatorProcess {
   readonly pid: number;
   readonly healthPort: number;
   metrics(): Promise<Sample[]>;
-  /** Full garbage collection in the operator, then its memory. */
-  memory(): Promise<OperatorMemory>;
+  /**
+   * Full garbage collection in the operator, then its memory. With `afterReclaimBeyond`, first waits (up to two
+   * minutes) for the operator's idle reclaim counter to pass that value: the memory it settles at once idle.
+   */
+  memory(options?: { readonly afterReclaimBeyond?: number }): Promise<OperatorMemory>;
+  /** bulkhead_heap_reclaims_total: the operator's memory-reducing collections so far. */
+  reclaims(): Promise<number>;
   cpuSeconds(): number;
   stop(): Promise<void>;
   logTail(): string;
@@ -145,12 +155,14 @@ export async function startOperatorProcess(options: OperatorProcessOptions): Pro
   const memoryFile = join(options.workDir, `${options.name}.memory.json`);
   const entry = options.kind === 'bundle' ? join(repository, 'dist/bulkhead.mjs') : join(repository, 'src/main.ts');
   const image = operatorRuntime();
+  // The probe needs gc(); the operator sees it only when the image gives it (it then reclaims memory when idle).
+  const reclaims = image.nodeFlags.includes('--expose-gc');
   const args = [
     // The image's flags (Dockerfile ENTRYPOINT), so the figures describe what ships.
     ...image.nodeFlags,
     // Extra Node flags for an investigation (--trace-gc, --max-old-space-size=...), never set by the benchmark itself.
     ...(process.env['BENCH_OPERATOR_NODE_FLAGS'] ?? '').split(' ').filter((f) => f !== ''),
-    '--expose-gc',
+    ...(reclaims ? [] : ['--expose-gc']),
     '--import',
     probeModule,
     entry,
@@ -171,6 +183,7 @@ export async function startOperatorProcess(options: OperatorProcessOptions): Pro
     ...image.env,
     ...parseEnvPairs(process.env['BENCH_OPERATOR_ENV'] ?? '', 'BENCH_OPERATOR_ENV'),
     BENCH_MEMORY_FILE: memoryFile,
+    ...(reclaims ? {} : { BENCH_HIDE_GC: '1' }),
   });
   keepLogWhenExited(component);
   const pid = component.process.pid;
@@ -183,24 +196,45 @@ export async function startOperatorProcess(options: OperatorProcessOptions): Pro
     throw new Error(`${error.message}\n--- operator log ---\n${logTail(component)}`);
   });
 
+  async function metrics(): Promise<Sample[]> {
+    // A scrape can miss its 5 s deadline while the machine is saturated (10,000 policies converging on two shared
+    // CPUs): try three times before giving up the run's figures.
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const res = await probe(`${base}/metrics`);
+        if (res.status !== 200) throw new Error(`operator /metrics answered ${res.status}`);
+        return parseMetrics(res.body);
+      } catch (error) {
+        if (attempt >= 3) throw error;
+        process.stderr.write(`operator /metrics scrape failed (${error instanceof Error ? error.message : String(error)}); retrying\n`);
+      }
+    }
+  }
+  const reclaimCount = async (): Promise<number> => sumOf(await metrics(), 'bulkhead_heap_reclaims_total');
+
   return {
     pid,
     healthPort,
-    async metrics() {
-      // A scrape can miss its 5 s deadline while the machine is saturated (10,000 policies converging on two shared
-      // CPUs): try three times before giving up the run's figures.
-      for (let attempt = 1; ; attempt += 1) {
-        try {
-          const res = await probe(`${base}/metrics`);
-          if (res.status !== 200) throw new Error(`operator /metrics answered ${res.status}`);
-          return parseMetrics(res.body);
-        } catch (error) {
-          if (attempt >= 3) throw error;
-          process.stderr.write(`operator /metrics scrape failed (${error instanceof Error ? error.message : String(error)}); retrying\n`);
-        }
+    metrics,
+    reclaims: reclaimCount,
+    async memory(memoryOptions = {}) {
+      let reclaimWaitSeconds: number | undefined;
+      const beyond = memoryOptions.afterReclaimBeyond;
+      if (reclaims && beyond !== undefined) {
+        const start = performance.now();
+        const reclaimed = await waitUntil('the operator to reclaim its heap once idle', async () => (await reclaimCount()) > beyond, {
+          timeoutMs: 120_000,
+          exited: component.exited,
+        }).then(
+          () => true,
+          (error: Error) => {
+            if (component.process.exitCode !== null || component.process.signalCode !== null) throw error;
+            process.stderr.write(`${error.message}; measuring memory without it\n`);
+            return false;
+          },
+        );
+        if (reclaimed) reclaimWaitSeconds = (performance.now() - start) / 1000;
       }
-    },
-    async memory() {
       rmSync(memoryFile, { force: true });
       process.kill(pid, 'SIGUSR2');
       await waitUntil('the operator memory probe', async () => existsSync(memoryFile) && readFileSync(memoryFile, 'utf8').endsWith('}'), {
@@ -208,7 +242,14 @@ export async function startOperatorProcess(options: OperatorProcessOptions): Pro
         exited: component.exited,
       });
       const probed = JSON.parse(readFileSync(memoryFile, 'utf8')) as { rss: number; heapUsed: number; heapTotal: number; external: number };
-      return { ...processMemory(pid), heapUsed: probed.heapUsed, heapTotal: probed.heapTotal, external: probed.external, rssAfterGc: probed.rss };
+      return {
+        ...processMemory(pid),
+        heapUsed: probed.heapUsed,
+        heapTotal: probed.heapTotal,
+        external: probed.external,
+        rssAfterGc: probed.rss,
+        ...(reclaimWaitSeconds === undefined ? {} : { reclaimWaitSeconds }),
+      };
     },
     cpuSeconds: () => processCpuSeconds(pid),
     stop: () => stopComponent(component, 30_000),

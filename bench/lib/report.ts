@@ -124,6 +124,8 @@ export function clusterRows(r: ClusterResult): Row[] {
     rows.push([`memory after convergence: RSS after a full GC (MiB)`, rss, target === undefined ? undefined : `< ${target}`, verdict(target === undefined ? undefined : rss < target)]);
     rows.push(['  heap used after a full GC (MiB)', mib(memory.heapUsed), undefined, undefined]);
     rows.push(['  peak RSS (MiB)', mib(memory.peakRss), undefined, undefined]);
+    const waited = memory.reclaimWaitSeconds;
+    rows.push(['  measured after the idle reclaim, waited (s)', waited === undefined ? 'no reclaim' : waited.toFixed(1), undefined, undefined]);
     if (idle !== undefined) {
       rows.push(['  with 0 policies: RSS / heap (MiB)', `${mib(idle.rssAfterGc).toFixed(0)} / ${mib(idle.heapUsed).toFixed(0)}`, undefined, undefined]);
       rows.push(['  per 1,000 policies: RSS / heap (MiB)', `${((mib(memory.rssAfterGc - idle.rssAfterGc) * 1000) / n).toFixed(1)} / ${((mib(memory.heapUsed - idle.heapUsed) * 1000) / n).toFixed(1)}`, undefined, undefined]);

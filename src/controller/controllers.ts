@@ -22,6 +22,7 @@ import { discoveryServedKinds } from '../kube/served-kinds.ts';
 import { agentNamespaceOf, agentNamespaces } from './agent-namespaces.ts';
 import { owningPolicies } from './enqueue.ts';
 import { EnvelopeInformers } from './informers.ts';
+import { HeapReclaimer } from './heap-reclaimer.ts';
 import { IsolationAudit } from './isolation-audit.ts';
 import { IsolationInformers } from './isolation-informers.ts';
 import { KindDiscovery } from './kind-discovery.ts';
@@ -64,6 +65,7 @@ export class Controllers {
   #workers: WorkerPool | undefined;
   #classWorkers: WorkerPool | undefined;
   #resync: NodeJS.Timeout | undefined;
+  readonly #reclaimer: HeapReclaimer;
   #synced = false;
 
   constructor(options: ManagerOptions, clients: KubeClients) {
@@ -131,6 +133,14 @@ export class Controllers {
       onUnserved: (kind) => this.#kindUnserved(kind),
       onError: (err) => log.warn({ err }, 'discovery of optional kinds failed; retrying'),
     });
+    this.#reclaimer = new HeapReclaimer({
+      idle: () => this.queue.idle && this.classQueue.idle,
+      gc: globalThis.gc,
+      reclaimed: (before, after, ms) => {
+        metrics.heapReclaims.inc();
+        log.debug({ committedBefore: before.committed, committedAfter: after.committed, usedAfter: after.used, ms: Math.round(ms) }, 'heap reclaimed while idle');
+      },
+    });
     this.#crds = optionalKindCrdNames.map((name) => {
       const informer = kindInformer(clients, crdKind, log, { fieldSelector: `metadata.name=${name}`, transform: identityOnly });
       const look = (): void => this.#discovery.pollSoon();
@@ -182,11 +192,14 @@ export class Controllers {
     this.#resync.unref();
     this.#gauge.count();
     this.#audit.start();
+    if (!this.#reclaimer.available) log.debug('started without --expose-gc: heap pages freed after a burst stay resident');
+    this.#reclaimer.start();
   }
 
   async stop(): Promise<void> {
     await this.#discovery.stop();
     clearInterval(this.#resync);
+    this.#reclaimer.stop();
     await this.#audit.stop();
     this.#gauge.stop();
     await Promise.all([this.queue.shutDownWithDrain(), this.classQueue.shutDownWithDrain()]);

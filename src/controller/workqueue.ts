@@ -115,6 +115,11 @@ export class WorkQueue {
     return this.#queue.length;
   }
 
+  /** Nothing queued and nothing being processed (delayed keys aside). */
+  get idle(): boolean {
+    return this.#queue.length === 0 && this.#processing.size === 0;
+  }
+
   get shuttingDown(): boolean {
     return this.#shuttingDown;
   }

@@ -28,6 +28,7 @@ export class Metrics {
   readonly policies: Gauge = this.registry.gauge('bulkhead_policies', 'AgentPolicies by their Ready condition', ['ready']);
   readonly applySkipped: Counter = this.registry.counter('bulkhead_apply_skipped_total', 'Server-side applies skipped because the cached object already matched', ['kind']);
   readonly envelopeWidenings: Gauge = this.registry.gauge('bulkhead_envelope_widenings', 'Objects Bulkhead did not make that widen an agent envelope, found by the last isolation audit, by kind', ['kind']);
+  readonly heapReclaims: Counter = this.registry.counter('bulkhead_heap_reclaims_total', 'Memory-reducing garbage collections run once the controller had been idle after a burst of work', []);
   readonly driftRepairs: Counter = this.registry.counter('bulkhead_drift_repairs_total', 'Envelope objects found changed on the cluster and restored, by kind and by the write that restored them (apply or update)', ['kind', 'repair']);
 
   /** Hooks for a WorkQueue. */

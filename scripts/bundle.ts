@@ -21,6 +21,10 @@ export async function bundle(): Promise<void> {
     target: 'node24',
     metafile: true,
     legalComments: 'eof',
+    // Whitespace and syntax minified, identifiers kept: stack traces still name functions, and the process holds
+    // 4.3 MB of source instead of 8.5 (about 8 MiB less RSS at start, issue 8).
+    minifyWhitespace: true,
+    minifySyntax: true,
     logLevel: 'warning',
     // Bundled CommonJS dependencies call require() for Node's built-in modules; an ES module has none of its own.
     banner: { js: "import { createRequire as bulkheadCreateRequire } from 'node:module'; const require = bulkheadCreateRequire(import.meta.url);" },

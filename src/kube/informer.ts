@@ -12,6 +12,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { KubeApiError, toKubeApiError } from './errors.ts';
 import { InterruptibleSleep } from '../timing/interruptible-sleep.ts';
+import { internStrings } from './string-pool.ts';
 
 export interface ListResult<T> {
   readonly items: readonly T[];
@@ -44,7 +45,7 @@ export interface InformerOptions<T> {
   /** Names the informer in errors and logs, e.g. the kind. */
   readonly name: string;
   readonly source: ListWatchSource<T>;
-  /** Applied to every object before it is cached (default: `dropManagedFields`). */
+  /** Applied to every object before it is cached (default: `dropManagedFields`); its short strings are then shared. */
   readonly transform?: (object: T) => T;
   /** Called for every failure, with the delay before the restart. */
   readonly onError?: (error: KubeApiError, restartInMs: number) => void;
@@ -102,7 +103,9 @@ export class Informer<T extends Meta = Meta> {
   constructor(options: InformerOptions<T>) {
     this.name = options.name;
     this.#source = options.source;
-    this.#transform = options.transform ?? ((o) => dropManagedFields(o));
+    const transform = options.transform ?? ((o: T) => dropManagedFields(o));
+    // The cache holds each object for as long as it lives: its repeated short strings are shared (string-pool.ts).
+    this.#transform = (o) => internStrings(transform(o));
     this.#onError = options.onError ?? (() => {});
     this.#initialMs = options.backoff?.initialMs ?? 800;
     this.#maxMs = options.backoff?.maxMs ?? 30_000;

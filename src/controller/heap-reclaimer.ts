@@ -9,7 +9,9 @@
  *
  * It runs when the committed heap has grown well past what it was after the last reclaim (the start-up lists, a
  * resync pass, a wave of new policies), never twice within `minIntervalMs`, and never while a key is queued or being
- * reconciled: the pause (tens of milliseconds at 1,000 policies) is paid when nothing waits on the operator.
+ * reconciled: the pause (tens of milliseconds at 1,000 policies, half a second at 10,000) is paid when nothing waits
+ * on the operator. One collection compacts only part of a large heap (at 10,000 policies: 741 -> 534 MB committed for
+ * 346 live), so while a pass still gives back a twentieth, another follows at the next look, one pause at a time.
  */
 import { getHeapStatistics } from 'node:v8';
 
@@ -61,6 +63,8 @@ export class HeapReclaimer {
   #lastReclaim: number | undefined;
   #baseline: number | undefined;
   #timer: NodeJS.Timeout | undefined;
+  /** The last pass still gave back enough that another is worth it. */
+  #continuing = false;
 
   constructor(options: HeapReclaimerOptions) {
     this.#options = options;
@@ -91,18 +95,22 @@ export class HeapReclaimer {
     const now = this.#now();
     if (!this.#options.idle()) {
       this.#idleSince = undefined;
+      this.#continuing = false;
       return;
     }
     this.#idleSince ??= now;
     if (now - this.#idleSince < (this.#options.quietMs ?? 10_000)) return;
-    if (this.#lastReclaim !== undefined && now - this.#lastReclaim < (this.#options.minIntervalMs ?? 60_000)) return;
     const before = this.#heap();
-    if (!worthReclaiming(before, this.#baseline)) return;
+    if (!this.#continuing) {
+      if (this.#lastReclaim !== undefined && now - this.#lastReclaim < (this.#options.minIntervalMs ?? 60_000)) return;
+      if (!worthReclaiming(before, this.#baseline)) return;
+    }
     const started = performance.now();
     gc({ type: 'major', execution: 'sync', flavor: 'last-resort' });
     const after = this.#heap();
     this.#lastReclaim = now;
     this.#baseline = after.committed;
+    this.#continuing = after.committed < before.committed * 0.95;
     this.#options.reclaimed?.(before, after, performance.now() - started);
   }
 }

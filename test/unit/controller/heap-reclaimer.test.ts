@@ -11,10 +11,10 @@ function harness(committedMiB: number) {
     idle: () => state.idle,
     now: () => state.now,
     heap: () => ({ committed: state.committed, used: state.committed / 2 }),
-    // The collection hands back half of what is committed.
+    // A collection hands back half of what is committed, down to 40 MiB of live objects.
     gc: ((options: unknown) => {
       state.collections.push(options);
-      state.committed /= 2;
+      state.committed = Math.max(40 * mib, state.committed / 2);
     }) as NodeJS.GCFunction,
     quietMs: 10_000,
     minIntervalMs: 60_000,
@@ -52,23 +52,69 @@ test('work in between restarts the quiet period', () => {
   assert.equal(state.collections.length, 1);
 });
 
-test('after a reclaim, another waits for the minimum interval and for the heap to grow again', () => {
-  const { state, reclaimer } = harness(120);
+test('a pass follows another, one per look, while each still gives back a twentieth of the heap', () => {
+  const { state, reclaims, reclaimer } = harness(160);
   reclaimer.check();
   state.now = 10_000;
+  reclaimer.check(); // 160 -> 80
+  state.now = 15_000;
+  reclaimer.check(); // 80 -> 40
+  state.now = 20_000;
+  reclaimer.check(); // 40 -> 40: nothing more to give back
+  state.now = 25_000;
   reclaimer.check();
-  assert.equal(state.committed, 60 * mib);
+  assert.deepEqual(
+    reclaims.map((r) => [r.before.committed / mib, r.after.committed / mib]),
+    [
+      [160, 80],
+      [80, 40],
+      [40, 40],
+    ],
+  );
+});
+
+test('after a reclaim, another waits for the minimum interval and for the heap to grow again', () => {
+  const { state, reclaimer } = harness(60);
+  reclaimer.check();
+  state.now = 10_000;
+  reclaimer.check(); // 60 -> 40
+  state.now = 15_000;
+  reclaimer.check(); // 40 -> 40, done
+  assert.equal(state.collections.length, 2);
   state.committed = 200 * mib; // a resync pass or a wave of policies
-  state.now = 69_999;
+  state.now = 74_999;
   reclaimer.check();
-  assert.equal(state.collections.length, 1, 'within the minimum interval');
-  state.now = 70_000;
+  assert.equal(state.collections.length, 2, 'within the minimum interval');
+  state.now = 75_000;
   reclaimer.check();
-  assert.equal(state.collections.length, 2);
+  assert.equal(state.collections.length, 3);
+  state.now = 80_000;
+  reclaimer.check(); // 100 -> 50
+  state.now = 85_000;
+  reclaimer.check(); // 50 -> 40
+  state.now = 90_000;
+  reclaimer.check(); // 40 -> 40, done
+  assert.equal(state.collections.length, 6);
   // At rest the heap stays near the new baseline: no collection however long it stays idle.
-  state.committed = 110 * mib;
-  for (state.now = 130_000; state.now < 1_000_000; state.now += 5_000) reclaimer.check();
-  assert.equal(state.collections.length, 2);
+  state.committed = 45 * mib;
+  for (state.now = 150_000; state.now < 1_000_000; state.now += 5_000) reclaimer.check();
+  assert.equal(state.collections.length, 6);
+});
+
+test('work in the middle of a run of passes ends it', () => {
+  const { state, reclaimer } = harness(160);
+  reclaimer.check();
+  state.now = 10_000;
+  reclaimer.check(); // 160 -> 80, another would follow
+  state.idle = false;
+  state.now = 15_000;
+  reclaimer.check();
+  state.idle = true;
+  state.now = 20_000;
+  reclaimer.check();
+  state.now = 30_000;
+  reclaimer.check();
+  assert.equal(state.collections.length, 1, 'idle again, but within the minimum interval and without growth');
 });
 
 test('the heap must grow by a quarter and at least 16 MiB over the last reclaim', () => {

@@ -7,9 +7,15 @@ import { WorkQueue, type WorkQueueMetrics } from '../../../src/controller/workqu
 beforeEach(() => mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 0 }));
 afterEach(() => mock.timers.reset());
 
-/** Lets pending promise callbacks run (mocked timers do not touch the microtask queue). */
+/**
+ * Lets pending promise callbacks run (mocked timers do not touch the microtask queue), and the turns of the event
+ * loop a worker yields between keys (setImmediate is not mocked).
+ */
 async function settle(): Promise<void> {
-  for (let i = 0; i < 10; i++) await Promise.resolve();
+  for (let turn = 0; turn < 3; turn++) {
+    for (let i = 0; i < 10; i++) await Promise.resolve();
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
 }
 
 function queue(metrics?: WorkQueueMetrics): WorkQueue {
@@ -263,4 +269,26 @@ test('workers: requeueAfter schedules a fresh pass, requeue backs off, drain wai
 
 test('workers reject a bad concurrency', () => {
   assert.throws(() => startWorkers({ queue: queue(), reconcile: async () => {}, concurrency: 0 }), RangeError);
+});
+
+test('workers yield to the event loop between keys: passes that do no I/O cannot starve timers and sockets', async () => {
+  mock.timers.reset(); // real timers: the point is what the event loop gets to run
+  const q = queue();
+  const keys = Array.from({ length: 2_000 }, (_, i) => `p${i}`);
+  for (const key of keys) q.add(key);
+  let done = 0;
+  let doneWhenTimerFired: number | undefined;
+  setTimeout(() => (doneWhenTimerFired = done), 0);
+  const pool = startWorkers({
+    queue: q,
+    concurrency: 4,
+    // Everything cached: no I/O, the promise resolves at once.
+    reconcile: async () => {
+      done++;
+    },
+  });
+  while (done < keys.length) await new Promise<void>((resolve) => setImmediate(resolve));
+  q.shutDown();
+  await pool.finished;
+  assert.ok(doneWhenTimerFired !== undefined && doneWhenTimerFired < keys.length / 2, `a 0 ms timer fired after ${doneWhenTimerFired} of ${keys.length} passes`);
 });

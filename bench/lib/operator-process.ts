@@ -37,8 +37,9 @@ export interface OperatorProcess {
   readonly healthPort: number;
   metrics(): Promise<Sample[]>;
   /**
-   * Full garbage collection in the operator, then its memory. With `afterReclaimBeyond`, first waits (up to two
-   * minutes) for the operator's idle reclaim counter to pass that value: the memory it settles at once idle.
+   * Full garbage collection in the operator, then its memory. With `afterReclaimBeyond`, first waits (up to three
+   * minutes) for the operator's idle reclaim counter to pass that value and then stand still for 12 s (the reclaim's
+   * last pass): the memory it settles at once idle.
    */
   memory(options?: { readonly afterReclaimBeyond?: number }): Promise<OperatorMemory>;
   /** bulkhead_heap_reclaims_total: the operator's memory-reducing collections so far. */
@@ -222,8 +223,16 @@ export async function startOperatorProcess(options: OperatorProcessOptions): Pro
       const beyond = memoryOptions.afterReclaimBeyond;
       if (reclaims && beyond !== undefined) {
         const start = performance.now();
-        const reclaimed = await waitUntil('the operator to reclaim its heap once idle', async () => (await reclaimCount()) > beyond, {
-          timeoutMs: 120_000,
+        // A reclaim may take several passes, one per look (5 s apart) while each still gives memory back: settled
+        // once at least one came and the count has stood still for 12 s.
+        let seen = { count: -1, since: performance.now() };
+        const settled = async (): Promise<boolean> => {
+          const count = await reclaimCount();
+          if (count !== seen.count) seen = { count, since: performance.now() };
+          return count > beyond && performance.now() - seen.since >= 12_000;
+        };
+        const reclaimed = await waitUntil('the operator to reclaim its heap once idle', settled, {
+          timeoutMs: 180_000,
           exited: component.exited,
         }).then(
           () => true,

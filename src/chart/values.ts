@@ -72,7 +72,7 @@ export const ChartValues = z.strictObject({
     requests: described(quantities.default({ cpu: '100m', memory: '128Mi' }), 'Requests of the operator container (cpu, memory, ephemeral-storage).'),
     limits: described(
       quantities.default({ cpu: '1', memory: '512Mi' }),
-      'Limits of the operator container (cpu, memory, ephemeral-storage). Memory: about 150Mi plus 100Mi per 1,000 AgentPolicies (512Mi fits 3,500; 10,000 need about 1.2Gi); the JavaScript heap may use 75% of it.',
+      'Limits of the operator container (cpu, memory, ephemeral-storage). Memory: about 150Mi plus 75Mi per 1,000 AgentPolicies, for the peak while converging (512Mi fits about 4,500; 10,000 peaked at 880Mi, so give them 1Gi); the JavaScript heap may use 75% of it.',
     ),
   }),
   serviceAccount: section("The operator's ServiceAccount (the only identity tamper protection lets write an agent's envelope).", {

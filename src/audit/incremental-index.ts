@@ -3,6 +3,11 @@
  * snapshot per run (index.ts): auditing one policy then costs its own lookups, whatever the cluster holds, and a
  * change of one binding or NetworkPolicy costs one update. Pure data: no API server here.
  *
+ * Two caches feed it (the audit's watches of foreign objects and the envelope informers of Bulkhead's), and an object
+ * that changes its label moves from one to the other: its removal from one may arrive after its arrival in the other.
+ * So a removal takes out only the very object it names (the same instance that was indexed), never a newer one
+ * another cache put there; otherwise a foreign binding relabelled as Bulkhead's could drop out of the audit.
+ *
  * It also answers which agent namespaces an object can concern (`concerns`), so that an event wakes only the
  * policies whose isolation it can change: a NetworkPolicy or Role concerns its namespace; a binding the namespaces
  * of the ServiceAccounts and service-account groups it names; a binding to any other group or user (everyone
@@ -40,11 +45,13 @@ class ByNamespace<T extends Obj> {
     inner.set(object.metadata.name, object);
   }
 
+  /** Removes the entry only if it is this very object. */
   delete(object: Obj): void {
     const namespace = object.metadata.namespace ?? '';
     const inner = this.#map.get(namespace);
-    inner?.delete(object.metadata.name);
-    if (inner?.size === 0) this.#map.delete(namespace);
+    if (inner?.get(object.metadata.name) !== object) return;
+    inner.delete(object.metadata.name);
+    if (inner.size === 0) this.#map.delete(namespace);
   }
 
   get(namespace: string, name: string): T | undefined {
@@ -62,8 +69,8 @@ export class IncrementalAuditIndex implements AuditIndex {
   readonly #roles = new ByNamespace<RoleObject>();
   readonly #clusterRoles = new Map<string, RoleObject>();
   readonly #runtimeClasses = new Map<string, RuntimeClass>();
-  /** subject key -> binding key -> binding. */
-  readonly #bySubject = new Map<string, Map<string, Binding>>();
+  /** subject key -> binding key -> the binding (with its kind) and the object it was indexed from. */
+  readonly #bySubject = new Map<string, Map<string, { readonly binding: Binding; readonly source: Obj }>>();
   readonly #pods = new Map<string, readonly Pod[]>();
   readonly #secrets = new Map<string, readonly SecretMeta[]>();
 
@@ -91,7 +98,7 @@ export class IncrementalAuditIndex implements AuditIndex {
         for (const key of this.#subjectKeys(object as Binding)) {
           let bindings = this.#bySubject.get(key);
           if (bindings === undefined) this.#bySubject.set(key, (bindings = new Map()));
-          bindings.set(`${kind}/${keyOf(object)}`, { ...(object as Binding), kind });
+          bindings.set(`${kind}/${keyOf(object)}`, { binding: { ...(object as Binding), kind }, source: object });
         }
     }
   }
@@ -105,17 +112,19 @@ export class IncrementalAuditIndex implements AuditIndex {
         this.#roles.delete(object);
         return;
       case 'ClusterRole':
-        this.#clusterRoles.delete(object.metadata.name);
+        if (this.#clusterRoles.get(object.metadata.name) === object) this.#clusterRoles.delete(object.metadata.name);
         return;
       case 'RuntimeClass':
-        this.#runtimeClasses.delete(object.metadata.name);
+        if (this.#runtimeClasses.get(object.metadata.name) === object) this.#runtimeClasses.delete(object.metadata.name);
         return;
       case 'RoleBinding':
       case 'ClusterRoleBinding':
         for (const key of this.#subjectKeys(object as Binding)) {
           const bindings = this.#bySubject.get(key);
-          bindings?.delete(`${kind}/${keyOf(object)}`);
-          if (bindings?.size === 0) this.#bySubject.delete(key);
+          const bindingKey = `${kind}/${keyOf(object)}`;
+          if (bindings?.get(bindingKey)?.source !== object) continue;
+          bindings.delete(bindingKey);
+          if (bindings.size === 0) this.#bySubject.delete(key);
         }
     }
   }
@@ -205,6 +214,6 @@ export class IncrementalAuditIndex implements AuditIndex {
   }
 
   bindingsFor(key: string): readonly Binding[] {
-    return [...(this.#bySubject.get(key)?.values() ?? [])];
+    return [...(this.#bySubject.get(key)?.values() ?? [])].map((entry) => entry.binding);
   }
 }

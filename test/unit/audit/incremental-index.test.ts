@@ -107,3 +107,28 @@ test('an object concerns the agent namespaces it can widen, or every one', () =>
   assert.equal(index.concerns('ClusterRoleBinding', crb('human', 'view', [{ kind: 'User', name: 'alice' }])), 'all');
   assert.equal(index.concerns('ClusterRole', { metadata: { name: 'view' } }), 'all');
 });
+
+test('an object moving between the two caches that feed the index stays indexed, whichever event comes first', () => {
+  const index = incremental(clusterWith(policy));
+  const subject = `ServiceAccount:${ns}:agent`;
+  const names = (): string[] => index.bindingsFor(subject).map((b) => b.metadata.name).filter((n) => n.startsWith('agent-'));
+  // The audit's watch of foreign bindings holds one instance; relabelled as Bulkhead's, the envelope informer parses
+  // its own. Its arrival there can come before its removal from the audit's watch.
+  const foreign = crb('agent-view', 'view', [{ kind: 'ServiceAccount', name: 'agent', namespace: ns }]);
+  const relabelled = { ...foreign, metadata: { ...foreign.metadata, labels: { 'app.kubernetes.io/managed-by': 'bulkhead' } } };
+  index.upsert('ClusterRoleBinding', foreign);
+  index.upsert('ClusterRoleBinding', relabelled);
+  index.remove('ClusterRoleBinding', foreign);
+  assert.deepEqual(names(), ['agent-view'], 'the late removal of the old instance leaves the new one');
+  index.remove('ClusterRoleBinding', relabelled);
+  assert.deepEqual(names(), []);
+
+  const np = { ...openEgress };
+  const npRelabelled = { ...openEgress, metadata: { ...openEgress.metadata, labels: { 'app.kubernetes.io/managed-by': 'bulkhead' } } };
+  index.upsert('NetworkPolicy', np);
+  index.upsert('NetworkPolicy', npRelabelled);
+  index.remove('NetworkPolicy', np);
+  assert.ok(index.networkPolicies(ns).some((p) => p.metadata.name === 'debug'), 'a NetworkPolicy likewise');
+  index.remove('NetworkPolicy', npRelabelled);
+  assert.ok(!index.networkPolicies(ns).some((p) => p.metadata.name === 'debug'));
+});

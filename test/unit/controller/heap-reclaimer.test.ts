@@ -20,49 +20,47 @@ function harness(committedMiB: number) {
     minIntervalMs: 60_000,
     reclaimed: (before, after) => reclaims.push({ before, after }),
   });
-  return { state, reclaims, reclaimer };
+  /** The reclaimer's looks at these times (ms), in order. */
+  const lookAt = (...times: number[]): void => {
+    for (const time of times) {
+      state.now = time;
+      reclaimer.check();
+    }
+  };
+  return { state, reclaims, reclaimer, lookAt };
 }
 
 test('a memory-reducing collection runs once the queues have been idle for the quiet period, and only then', () => {
-  const { state, reclaims, reclaimer } = harness(120);
+  const { state, reclaims, reclaimer, lookAt } = harness(120);
   reclaimer.check();
-  state.now = 9_999;
-  reclaimer.check();
+  lookAt(9_999);
   assert.equal(state.collections.length, 0, 'idle for less than the quiet period');
-  state.now = 10_000;
-  reclaimer.check();
+  lookAt(10_000);
   assert.deepEqual(state.collections, [{ type: 'major', execution: 'sync', flavor: 'last-resort' }]);
   assert.deepEqual(reclaims, [{ before: { committed: 120 * mib, used: 60 * mib }, after: { committed: 60 * mib, used: 30 * mib } }]);
 });
 
 test('work in between restarts the quiet period', () => {
-  const { state, reclaimer } = harness(120);
+  const { state, reclaimer, lookAt } = harness(120);
   reclaimer.check();
   state.now = 8_000;
   state.idle = false;
   reclaimer.check();
   state.idle = true;
-  state.now = 9_000;
-  reclaimer.check();
-  state.now = 18_000;
-  reclaimer.check();
+  lookAt(9_000);
+  lookAt(18_000);
   assert.equal(state.collections.length, 0, 'idle since 9 s only');
-  state.now = 19_000;
-  reclaimer.check();
+  lookAt(19_000);
   assert.equal(state.collections.length, 1);
 });
 
 test('a pass follows another, one per look, while each still gives back a twentieth of the heap', () => {
-  const { state, reclaims, reclaimer } = harness(160);
+  const { reclaims, reclaimer, lookAt } = harness(160);
   reclaimer.check();
-  state.now = 10_000;
-  reclaimer.check(); // 160 -> 80
-  state.now = 15_000;
-  reclaimer.check(); // 80 -> 40
-  state.now = 20_000;
-  reclaimer.check(); // 40 -> 40: nothing more to give back
-  state.now = 25_000;
-  reclaimer.check();
+  lookAt(10_000); // 160 -> 80
+  lookAt(15_000); // 80 -> 40
+  lookAt(20_000); // 40 -> 40: nothing more to give back
+  lookAt(25_000);
   assert.deepEqual(
     reclaims.map((r) => [r.before.committed / mib, r.after.committed / mib]),
     [
@@ -74,26 +72,19 @@ test('a pass follows another, one per look, while each still gives back a twenti
 });
 
 test('after a reclaim, another waits for the minimum interval and for the heap to grow again', () => {
-  const { state, reclaimer } = harness(60);
+  const { state, reclaimer, lookAt } = harness(60);
   reclaimer.check();
-  state.now = 10_000;
-  reclaimer.check(); // 60 -> 40
-  state.now = 15_000;
-  reclaimer.check(); // 40 -> 40, done
+  lookAt(10_000); // 60 -> 40
+  lookAt(15_000); // 40 -> 40, done
   assert.equal(state.collections.length, 2);
   state.committed = 200 * mib; // a resync pass or a wave of policies
-  state.now = 74_999;
-  reclaimer.check();
+  lookAt(74_999);
   assert.equal(state.collections.length, 2, 'within the minimum interval');
-  state.now = 75_000;
-  reclaimer.check();
+  lookAt(75_000);
   assert.equal(state.collections.length, 3);
-  state.now = 80_000;
-  reclaimer.check(); // 100 -> 50
-  state.now = 85_000;
-  reclaimer.check(); // 50 -> 40
-  state.now = 90_000;
-  reclaimer.check(); // 40 -> 40, done
+  lookAt(80_000); // 100 -> 50
+  lookAt(85_000); // 50 -> 40
+  lookAt(90_000); // 40 -> 40, done
   assert.equal(state.collections.length, 6);
   // At rest the heap stays near the new baseline: no collection however long it stays idle.
   state.committed = 45 * mib;
@@ -102,18 +93,14 @@ test('after a reclaim, another waits for the minimum interval and for the heap t
 });
 
 test('work in the middle of a run of passes ends it', () => {
-  const { state, reclaimer } = harness(160);
+  const { state, reclaimer, lookAt } = harness(160);
   reclaimer.check();
-  state.now = 10_000;
-  reclaimer.check(); // 160 -> 80, another would follow
+  lookAt(10_000); // 160 -> 80, another would follow
   state.idle = false;
-  state.now = 15_000;
-  reclaimer.check();
+  lookAt(15_000);
   state.idle = true;
-  state.now = 20_000;
-  reclaimer.check();
-  state.now = 30_000;
-  reclaimer.check();
+  lookAt(20_000);
+  lookAt(30_000);
   assert.equal(state.collections.length, 1, 'idle again, but within the minimum interval and without growth');
 });
 

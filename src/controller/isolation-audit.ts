@@ -156,7 +156,7 @@ export class IsolationAudit {
         if (secrets !== 'forbidden') index.setNamespaceSecrets(namespace, secrets);
         if (JSON.stringify(index.secrets(namespace)) !== before) this.#options.changed(policyName);
       } catch (error) {
-        this.#options.log.warn({ err: error, namespace }, 'listing pods and secrets for the isolation audit failed');
+        this.#options.log.warn({ err: error, namespace }, 'the isolation audit sweep could not list Secrets');
       }
       await (this.#options.sleep ?? sleep)(paceMs, this.#stopping.signal);
     }

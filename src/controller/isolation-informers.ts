@@ -16,6 +16,7 @@ import type { Concerns, IncrementalAuditIndex, IndexedKind } from '../audit/incr
 import type { Obj } from '../audit/objects.ts';
 import { dropManagedFields, type Informer } from '../kube/informer.ts';
 import { kindInformer } from './kind-informer.ts';
+import { isLabelledManaged } from './ownership.ts';
 import type { KubeObject } from './ports.ts';
 
 const rbac = 'rbac.authorization.k8s.io/v1';
@@ -37,7 +38,6 @@ const watched: readonly WatchedKind[] = [
 ];
 const envelopeKinds = new Map(watched.filter((k) => k.inEnvelope).map((k) => [`${k.apiVersion}/${k.kind}`, k.kind]));
 
-const isBulkheads = (object: KubernetesObject): boolean => object.metadata?.labels?.[managedByLabel] === managedByValue;
 const asObj = (o: KubernetesObject | KubeObject): Obj => o as unknown as Obj;
 
 export class IsolationInformers {
@@ -65,7 +65,7 @@ export class IsolationInformers {
       });
       // Bulkhead's own objects of the other kinds (none today) wake nobody: the envelope informers map them.
       const wake = (o: KubernetesObject): void => {
-        if (!isBulkheads(o)) changed(index.concerns(kind.kind, asObj(o)));
+        if (!isLabelledManaged(o)) changed(index.concerns(kind.kind, asObj(o)));
       };
       informer.on({
         add: (o) => {
